@@ -1,0 +1,201 @@
+//! Diagnostics: errors and warnings that carry a location in the Stagefile.
+//!
+//! Every room of the compiler reports problems as `Diagnostic` values; the CLI renders
+//! them with a code frame and the gateway turns them into BuildKit source-located errors.
+
+use std::fmt;
+
+/// A position in the Stagefile: 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    /// Length of the highlighted token in characters (0 when unknown).
+    pub len: u32,
+}
+
+impl Span {
+    pub const UNKNOWN: Span = Span {
+        line: 0,
+        column: 0,
+        len: 0,
+    };
+
+    pub fn new(line: u32, column: u32, len: u32) -> Self {
+        Span { line, column, len }
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.line > 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a Stagefile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// What the user can do about it, one line.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    pub fn warning(span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:line:col: message` plus the help, on one or two lines; used where no code frame fits.
+    pub fn one_line(&self, filename: &str) -> String {
+        let mut out = if self.span.is_known() {
+            format!(
+                "{filename}:{}:{}: {}",
+                self.span.line, self.span.column, self.message
+            )
+        } else {
+            format!("{filename}: {}", self.message)
+        };
+        if let Some(help) = &self.help {
+            out.push_str(" (");
+            out.push_str(help);
+            out.push(')');
+        }
+        out
+    }
+
+    /// A code frame in the style of rustc, pointing at the offending token.
+    pub fn render(&self, filename: &str, source: &str) -> String {
+        use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_title(level.primary_title(self.message.as_str()));
+        if self.span.is_known()
+            && let Some(range) = byte_range(source, self.span)
+        {
+            group = group.element(
+                Snippet::source(source)
+                    .path(filename)
+                    .line_start(1)
+                    .annotation(AnnotationKind::Primary.span(range)),
+            );
+        } else {
+            group = group.element(
+                Snippet::<annotate_snippets::Annotation>::source("")
+                    .path(filename)
+                    .line_start(1),
+            );
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        Renderer::plain().render(&[group]).to_string()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.span.is_known() {
+            write!(f, "line {}, column {}: ", self.span.line, self.span.column)?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Byte range in `source` for a line/column span; `None` when the span lies outside it.
+fn byte_range(source: &str, span: Span) -> Option<std::ops::Range<usize>> {
+    let line_start = if span.line == 1 {
+        0
+    } else {
+        source
+            .match_indices('\n')
+            .nth(span.line as usize - 2)
+            .map(|(i, _)| i + 1)?
+    };
+    let line = source[line_start..].split('\n').next().unwrap_or("");
+    let mut chars = line.char_indices().skip(span.column.saturating_sub(1) as usize);
+    let start = chars.next().map(|(i, _)| i).unwrap_or(line.len());
+    let len = span.len.max(1) as usize;
+    let end = line[start..]
+        .char_indices()
+        .nth(len)
+        .map(|(i, _)| start + i)
+        .unwrap_or(line.len());
+    Some(line_start + start..line_start + end.max(start))
+}
+
+/// Closest candidate to `word` by edit distance, for "did you mean" hints.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d > 0 && *d <= (c.len().max(word.len()) / 3).max(1) + usize::from(c.len() > 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let keys = ["steps", "from", "workdir", "entrypoint"];
+        assert_eq!(suggest("setps", keys), Some("steps"));
+        assert_eq!(suggest("workdri", keys), Some("workdir"));
+        assert_eq!(suggest("entrypont", keys), Some("entrypoint"));
+        assert_eq!(suggest("zzzzzz", keys), None);
+    }
+
+    #[test]
+    fn code_frame_points_at_the_column() {
+        let src = "stages:\n  app:\n    form: x\n";
+        let d = Diagnostic::error(Span::new(3, 5, 4), "unknown key `form`").with_help("did you mean `from`?");
+        let out = d.render("Stagefile", src);
+        assert!(out.contains("Stagefile:3:5"), "{out}");
+        assert!(out.contains("form: x"), "{out}");
+        assert!(out.contains("^^^^"), "{out}");
+        assert!(out.contains("did you mean `from`?"), "{out}");
+    }
+
+    #[test]
+    fn span_past_the_end_is_safe() {
+        let d = Diagnostic::error(Span::new(40, 99, 3), "x");
+        let out = d.render("f", "a\nb");
+        assert!(out.contains("error: x"), "{out}");
+    }
+}

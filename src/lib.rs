@@ -1,0 +1,7 @@
+//! Stagefile: a BuildKit frontend that builds container images from a declarative,
+//! multi-stage YAML description.
+//!
+//! Data flows one way: bytes → [`spec`] → [`plan`] → [`llb`] → [`gateway`] → BuildKit.
+
+pub mod diag;
+pub mod spec;

@@ -1,0 +1,190 @@
+//! Deserialization helpers for the shapes the format allows: ordered maps with located
+//! keys, "one or many" fields, scalars read as text, and string-or-list commands.
+
+use crate::diag::Span;
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// Converts a YAML location into the crate's span type.
+pub fn span_of<T>(s: &Spanned<T>) -> Span {
+    let loc = s.referenced;
+    Span::new(
+        loc.line() as u32,
+        loc.column() as u32,
+        loc.span().len().min(u32::MAX as u64) as u32,
+    )
+}
+
+/// A YAML mapping whose entry order matters (stages, args, env), keys located.
+#[derive(Debug)]
+pub struct OrderedMap<V>(pub Vec<(Spanned<String>, V)>);
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap(Vec::new())
+    }
+}
+
+impl<V> OrderedMap<V> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Spanned<String>, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k.value == key).map(|(_, v)| v)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OrderedMap(Vec::new()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    out.push((key, map.next_value()?));
+                }
+                Ok(OrderedMap(out))
+            }
+        }
+        d.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// Any YAML scalar kept as its text (`8080`, `1.20`, `true`, `0755`), as a Dockerfile user expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Text)
+    }
+}
+
+/// One value or a list of them; items keep their own span when the YAML gives one.
+#[derive(Debug)]
+pub struct OneOrMany<T>(pub Vec<(T, Option<Span>)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<T>>()? {
+                    let span = span_of(&item);
+                    out.push((item.value, Some(span)));
+                }
+                Ok(OneOrMany(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let one = T::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(OneOrMany(vec![(one, None)]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let one = T::deserialize(v.into_deserializer())?;
+                Ok(OneOrMany(vec![(one, None)]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                self.visit_str(if v { "true" } else { "false" })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// `run`, `entrypoint`, `cmd`: a string for the shell, or a list for exec form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Shell(String),
+    Exec(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Command;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a command string or a list of arguments")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Command, E> {
+                Ok(Command::Shell(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Command, A::Error> {
+                let mut args = Vec::new();
+                while let Some(Text(a)) = seq.next_element::<Text>()? {
+                    args.push(a);
+                }
+                Ok(Command::Exec(args))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A struct that may also be written as a single string: the string fills its main
+/// field (`cache: /root/.cache` means `{target: /root/.cache}`).
+pub trait FromShorthand: Sized {
+    fn from_shorthand(s: String) -> Self;
+}
+
+/// Wrapper that accepts either the shorthand string or the full mapping of `T`.
+#[derive(Debug)]
+pub struct Short<T>(pub T);
+
+impl<'de, T: FromShorthand + Deserialize<'de>> Deserialize<'de> for Short<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: FromShorthand + Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Short<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Short(T::from_shorthand(v.to_owned())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Short(T::from_shorthand(v.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Short)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A located value made from shorthand text, whose location is filled in later.
+pub fn unlocated<T>(value: T) -> Spanned<T> {
+    Spanned::new(
+        value,
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
+}
