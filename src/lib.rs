@@ -5,3 +5,5 @@
 
 pub mod diag;
 pub mod spec;
+pub mod plan;
+pub mod platform;

@@ -1,0 +1,151 @@
+//! The stage graph: reachability from the target, cycles, and the final ordering.
+
+use super::stage::Resolved;
+use super::*;
+
+/// File indices of the stages the target needs, each after the stages it needs.
+pub(super) fn build_order(target: usize, stages: &[Resolved]) -> Result<Vec<usize>, Diagnostic> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    let mut marks = vec![Mark::New; stages.len()];
+    let mut order = Vec::new();
+    // Explicit stack instead of recursion: a 10,000-stage chain must not overflow.
+    let mut stack: Vec<(usize, usize)> = vec![(target, 0)];
+    let mut path: Vec<usize> = vec![target];
+    marks[target] = Mark::Open;
+    while let Some((node, next_edge)) = stack.last_mut() {
+        let node = *node;
+        match stages[node].edges.get(*next_edge) {
+            Some(&(dep, span)) => {
+                *next_edge += 1;
+                match marks[dep] {
+                    Mark::Done => {}
+                    Mark::Open => {
+                        let start = path.iter().position(|&n| n == dep).unwrap_or(0);
+                        let mut cycle: Vec<&str> =
+                            path[start..].iter().map(|&i| stages[i].plan.name.as_str()).collect();
+                        cycle.push(&stages[dep].plan.name);
+                        return Err(Diagnostic::error(
+                            span,
+                            format!("stages form a cycle: {}", cycle.join(" → ")),
+                        )
+                        .with_help("a stage cannot depend, directly or through others, on itself"));
+                    }
+                    Mark::New => {
+                        marks[dep] = Mark::Open;
+                        stack.push((dep, 0));
+                        path.push(dep);
+                    }
+                }
+            }
+            None => {
+                marks[node] = Mark::Done;
+                order.push(node);
+                stack.pop();
+                path.pop();
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// Builds the plan from the reachable stages, renumbering stage references.
+pub(super) fn assemble(
+    file: &Stagefile,
+    opts: &BuildOptions,
+    resolved: Vec<Resolved>,
+    order: &[usize],
+    target: usize,
+) -> Plan {
+    let mut position = vec![usize::MAX; resolved.len()];
+    for (i, &file_index) in order.iter().enumerate() {
+        position[file_index] = i;
+    }
+    let mut by_index: Vec<Option<StagePlan>> = resolved.into_iter().map(|r| Some(r.plan)).collect();
+    let renumber = |s: &mut Source| {
+        if let Source::Stage(i) = s {
+            *i = position[*i];
+        }
+    };
+    let mut stages = Vec::with_capacity(order.len());
+    for &file_index in order {
+        let mut stage = by_index[file_index].take().expect("each stage is ordered once");
+        renumber(&mut stage.base);
+        for step in &mut stage.steps {
+            match &mut step.kind {
+                StepKind::Copy(c) => renumber(&mut c.from),
+                StepKind::Run(r) => {
+                    for m in &mut r.mounts {
+                        match m {
+                            RunMount::Bind { from, .. } => renumber(from),
+                            RunMount::Cache { from: Some((from, _)), .. } => renumber(from),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        stages.push(stage);
+    }
+
+    let mut images = BTreeSet::new();
+    let mut context: Option<BTreeSet<String>> = Some(BTreeSet::new());
+    let mut use_context = |path: &str| {
+        let clean = path.trim_start_matches("./").trim_start_matches('/');
+        let clean = clean.trim_end_matches('/');
+        if clean.is_empty() || clean == "." {
+            context = None;
+        } else if let Some(set) = &mut context {
+            set.insert(clean.to_owned());
+        }
+    };
+    for stage in &stages {
+        let mut image = |s: &Source| {
+            if let Source::Image(r) = s {
+                images.insert((r.clone(), stage.platform.clone()));
+            }
+        };
+        image(&stage.base);
+        for step in &stage.steps {
+            match &step.kind {
+                StepKind::Copy(c) => {
+                    image(&c.from);
+                    if c.from == Source::Context {
+                        c.sources.iter().for_each(|s| use_context(s));
+                    }
+                }
+                StepKind::Run(r) => {
+                    for m in &r.mounts {
+                        match m {
+                            RunMount::Bind { from: Source::Context, source, .. } => use_context(source),
+                            RunMount::Bind { from, .. } => image(from),
+                            RunMount::Cache { from: Some((from, _)), .. } => image(from),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let mut labels: Vec<(String, String)> =
+        file.labels.iter().map(|(k, v)| (k.value.clone(), v.0.clone())).collect();
+    for (k, v) in &opts.labels {
+        labels.retain(|(n, _)| n != k);
+        labels.push((k.clone(), v.clone()));
+    }
+    Plan {
+        target: position[target],
+        stages,
+        images: images.into_iter().collect(),
+        context_paths: context.map(|s| s.into_iter().collect()),
+        labels,
+        ignore: file.ignore.iter().map(|i| i.value.clone()).collect(),
+    }
+}

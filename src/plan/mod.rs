@@ -1,0 +1,366 @@
+//! From the YAML model to a resolved stage graph: variables expanded, references
+//! resolved, unreachable stages dropped, cycles refused, every option checked.
+//!
+//! This room knows nothing of YAML syntax or gRPC; it speaks in spans and plain values.
+
+mod graph;
+pub mod reference;
+mod stage;
+pub mod vars;
+
+use crate::diag::{suggest, Diagnostic, Span};
+use crate::platform::Platform;
+use crate::spec::{self, span_of, Stagefile};
+use std::collections::{BTreeMap, BTreeSet};
+use vars::Scope;
+
+pub use crate::spec::Command;
+
+/// What the build was asked for, from BuildKit's options or the CLI.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    pub target: Option<String>,
+    pub build_args: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub target_platform: Platform,
+    pub build_platform: Platform,
+    /// Stages whose steps ignore the cache (`--no-cache`, `--no-cache-filter`).
+    pub no_cache: NoCache,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            target: None,
+            build_args: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            target_platform: Platform::linux_amd64(),
+            build_platform: Platform::linux_amd64(),
+            no_cache: NoCache::None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum NoCache {
+    #[default]
+    None,
+    All,
+    Stages(BTreeSet<String>),
+}
+
+/// The resolved build: only the stages the target needs, dependencies first.
+#[derive(Debug)]
+pub struct Plan {
+    pub stages: Vec<StagePlan>,
+    /// Index into `stages` of the stage whose result is returned.
+    pub target: usize,
+    /// Distinct base images to resolve, with the platform each is needed for.
+    pub images: Vec<(String, Platform)>,
+    /// Paths of the build context that reachable steps read; `None` means all of it.
+    pub context_paths: Option<Vec<String>>,
+    /// Labels for the final image: the file's `labels`, then `label:*` options.
+    pub labels: Vec<(String, String)>,
+    /// `ignore` patterns from the file, added to `.dockerignore`.
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct StagePlan {
+    pub name: String,
+    pub span: Span,
+    pub base: Base,
+    pub platform: Platform,
+    pub workdir: Option<String>,
+    pub env: Vec<(String, String)>,
+    pub user: Option<String>,
+    pub shell: Option<Vec<String>>,
+    pub steps: Vec<StepPlan>,
+    pub config: ConfigEdits,
+    pub no_cache: bool,
+}
+
+/// Where a stage, a copy or a mount gets its files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Scratch,
+    /// Index into `Plan::stages`.
+    Stage(usize),
+    Image(String),
+    Context,
+}
+
+pub type Base = Source;
+
+/// Image config fields a stage sets; unset fields are inherited from its base.
+#[derive(Debug, Default)]
+pub struct ConfigEdits {
+    pub entrypoint: Option<Command>,
+    pub cmd: Option<Command>,
+    pub expose: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub volumes: Vec<String>,
+    pub stopsignal: Option<String>,
+    pub healthcheck: Option<Healthcheck>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Healthcheck {
+    pub test: Command,
+    pub interval_ns: Option<i64>,
+    pub timeout_ns: Option<i64>,
+    pub start_period_ns: Option<i64>,
+    pub start_interval_ns: Option<i64>,
+    pub retries: Option<u32>,
+}
+
+#[derive(Debug)]
+pub struct StepPlan {
+    pub span: Span,
+    pub kind: StepKind,
+}
+
+#[derive(Debug)]
+pub enum StepKind {
+    Run(RunStep),
+    Copy(CopyStep),
+    Add(AddStep),
+    File(FileStep),
+}
+
+#[derive(Debug)]
+pub struct RunStep {
+    pub command: Command,
+    /// Args the step uses and the step's own `env`, in a stable order.
+    pub env: Vec<(String, String)>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub mounts: Vec<RunMount>,
+    pub network: Network,
+    pub security: Security,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    Default,
+    None,
+    Host,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    Sandbox,
+    Insecure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    Shared,
+    Private,
+    Locked,
+}
+
+#[derive(Debug)]
+pub enum RunMount {
+    Cache {
+        target: String,
+        id: String,
+        sharing: Sharing,
+        from: Option<(Source, String)>,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    },
+    Secret {
+        id: String,
+        target: Option<String>,
+        env: Option<String>,
+        required: bool,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    },
+    Ssh {
+        id: String,
+        target: Option<String>,
+        required: bool,
+    },
+    Tmpfs {
+        target: String,
+    },
+    Bind {
+        from: Source,
+        source: String,
+        target: String,
+        rw: bool,
+    },
+}
+
+#[derive(Debug)]
+pub struct CopyStep {
+    pub sources: Vec<String>,
+    pub from: Source,
+    /// Destination as written (expanded); `None` means the workdir.
+    pub to: Option<String>,
+    pub chown: Option<String>,
+    pub chmod: Option<u32>,
+    pub exclude: Vec<String>,
+    pub link: bool,
+    pub parents: bool,
+}
+
+#[derive(Debug)]
+pub struct AddStep {
+    pub url: String,
+    pub git: bool,
+    pub to: Option<String>,
+    pub checksum: Option<String>,
+    pub chown: Option<String>,
+    pub chmod: Option<u32>,
+}
+
+#[derive(Debug)]
+pub struct FileStep {
+    pub path: String,
+    pub content: String,
+    pub mode: u32,
+    pub chown: Option<String>,
+}
+
+/// Names of the automatic platform args.
+pub const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+/// Resolves a parsed Stagefile into a build plan, or every problem found.
+pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let names = stage_names(file, &mut diags);
+    let global = global_scope(file, opts);
+
+    // Resolve every stage, reachable or not, so `check` reports problems anywhere.
+    let mut resolved = Vec::new();
+    for (index, (name, stage)) in file.stages.value.iter().enumerate() {
+        match stage::resolve(index, name, stage, &names, &global, opts) {
+            Ok(r) => resolved.push(r),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    let target = match select_target(file, opts, &names) {
+        Ok(t) => Some(t),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let target = target.expect("set when there are no diagnostics");
+    let order = graph::build_order(target, &resolved).map_err(|d| vec![d])?;
+    Ok(graph::assemble(file, opts, resolved, &order, target))
+}
+
+fn stage_names(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let stages = &file.stages;
+    if stages.value.is_empty() {
+        diags.push(
+            Diagnostic::error(span_of(stages), "`stages` is empty")
+                .with_help("add at least one stage with a `from`"),
+        );
+    }
+    stages
+        .value
+        .iter()
+        .map(|(name, _)| {
+            if !valid_stage_name(&name.value) {
+                diags.push(
+                    Diagnostic::error(span_of(name), format!("`{}` is not a valid stage name", name.value))
+                        .with_help("stage names use lowercase letters, digits, `.`, `_` and `-`, start with a letter or digit, and are at most 128 characters"),
+                );
+            }
+            name.value.clone()
+        })
+        .collect()
+}
+
+pub fn valid_stage_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+fn global_scope(file: &Stagefile, opts: &BuildOptions) -> Scope {
+    let mut scope = Scope::default();
+    let platform_values = |p: &Platform, prefix: &str, scope: &mut Scope| {
+        scope.set(format!("{prefix}PLATFORM"), Some(p.to_string()));
+        scope.set(format!("{prefix}OS"), Some(p.os.clone()));
+        scope.set(format!("{prefix}ARCH"), Some(p.arch.clone()));
+        scope.set(format!("{prefix}VARIANT"), Some(p.variant.clone().unwrap_or_default()));
+    };
+    platform_values(&opts.target_platform, "TARGET", &mut scope);
+    platform_values(&opts.build_platform, "BUILD", &mut scope);
+    for (name, default) in file.args.iter() {
+        let value = opts
+            .build_args
+            .get(&name.value)
+            .cloned()
+            .or_else(|| default.as_ref().map(|t| t.0.clone()));
+        scope.set(name.value.clone(), value);
+    }
+    scope
+}
+
+fn select_target(
+    file: &Stagefile,
+    opts: &BuildOptions,
+    names: &[String],
+) -> Result<usize, Diagnostic> {
+    let (wanted, span) = match (&opts.target, &file.target) {
+        (Some(t), _) if !t.is_empty() => (t.clone(), file.target.as_ref().map_or(span_of(&file.stages), span_of)),
+        (_, Some(t)) => (t.value.clone(), span_of(t)),
+        _ => return Ok(names.len().saturating_sub(1)),
+    };
+    names.iter().position(|n| *n == wanted).ok_or_else(|| {
+        let d = Diagnostic::error(span, format!("target stage `{wanted}` is not defined"));
+        match suggest(&wanted, names.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("stages are: {}", names.join(", "))),
+        }
+    })
+}
+
+/// Turns a failed expansion into a located diagnostic.
+pub(crate) fn expand(scope: &Scope, value: &spec::Spanned<String>) -> Result<String, Diagnostic> {
+    expand_at(scope, &value.value, span_of(value))
+}
+
+pub(crate) fn expand_at(scope: &Scope, text: &str, span: Span) -> Result<String, Diagnostic> {
+    scope.expand(text).map_err(|e| match e {
+        vars::ExpandError::Undefined { name, defined } => {
+            let d = Diagnostic::error(span, format!("variable `{name}` is not defined"));
+            match suggest(&name, defined.iter().map(String::as_str)) {
+                Some(s) => d.with_help(format!("did you mean `{s}`? (write `${{{name}:-}}` for an optional one)")),
+                None => d.with_help(format!(
+                    "defined here: {}; declare it under `args` or write `${{{name}:-}}`",
+                    defined.join(", ")
+                )),
+            }
+        }
+        vars::ExpandError::Unset { name } => Diagnostic::error(
+            span,
+            format!("arg `{name}` has no value"),
+        )
+        .with_help(format!("pass --build-arg {name}=…, give it a default under `args`, or write `${{{name}:-}}`")),
+        vars::ExpandError::Syntax(msg) => Diagnostic::error(span, msg),
+    })
+}

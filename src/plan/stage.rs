@@ -1,0 +1,620 @@
+//! Resolution of one stage: its base, state, steps and image config edits.
+
+use super::vars::{referenced_names, Scope};
+use super::*;
+use crate::spec::{OneOrMany, Short, Spanned, Step};
+
+/// A stage resolved on its own; stage references are file indices until `graph` orders them.
+pub(super) struct Resolved {
+    pub plan: StagePlan,
+    /// Stages this one needs (file index) and where each reference is written.
+    pub edges: Vec<(usize, Span)>,
+}
+
+struct Ctx<'a> {
+    names: &'a [String],
+    scope: Scope,
+    /// Names that are args (user or platform), for passing the used ones to `run`.
+    arg_names: BTreeSet<String>,
+    stage_args: Vec<String>,
+    edges: Vec<(usize, Span)>,
+    diags: Vec<Diagnostic>,
+}
+
+pub(super) fn resolve(
+    index: usize,
+    name: &Spanned<String>,
+    stage: &spec::Stage,
+    names: &[String],
+    global: &Scope,
+    opts: &BuildOptions,
+) -> Result<Resolved, Vec<Diagnostic>> {
+    let mut cx = Ctx {
+        names,
+        scope: global.clone(),
+        arg_names: global.names().map(str::to_owned).collect(),
+        stage_args: Vec::new(),
+        edges: Vec::new(),
+        diags: Vec::new(),
+    };
+    let mut env = Vec::new();
+    for (key, value) in stage.env.iter() {
+        check_env_name(&mut cx, key);
+        if let Some(v) = cx.expand_text(&value.0, span_of(key)) {
+            cx.scope.set(key.value.clone(), Some(v.clone()));
+            env.push((key.value.clone(), v));
+        }
+    }
+    for a in &stage.args {
+        cx.require_arg(a);
+        cx.stage_args.push(a.value.clone());
+    }
+    let base = cx.source(&stage.from, Some(index), false);
+    let platform = match &stage.platform {
+        Some(p) => cx.expand(p).and_then(|text| match Platform::parse(&text) {
+            Ok(p) => Some(p),
+            Err(msg) => cx.fail(Diagnostic::error(span_of(p), msg)),
+        }),
+        None => None,
+    }
+    .unwrap_or_else(|| opts.target_platform.clone());
+    let workdir = stage.workdir.as_ref().and_then(|w| cx.expand(w));
+    let user = stage.user.as_ref().and_then(|u| cx.expand_text(&u.value.0, span_of(u)));
+    let shell = stage.shell.as_ref().and_then(|s| {
+        if s.value.is_empty() {
+            cx.fail(Diagnostic::error(span_of(s), "`shell` must name a program").with_help("for example [/bin/bash, -c]"))
+        } else {
+            Some(s.value.clone())
+        }
+    });
+    let steps = stage
+        .steps
+        .iter()
+        .filter_map(|s| cx.step(s))
+        .collect();
+    let config = cx.config(stage);
+    let no_cache = match &opts.no_cache {
+        NoCache::None => false,
+        NoCache::All => true,
+        NoCache::Stages(s) => s.contains(&name.value),
+    };
+    if !cx.diags.is_empty() {
+        return Err(cx.diags);
+    }
+    Ok(Resolved {
+        plan: StagePlan {
+            name: name.value.clone(),
+            span: span_of(name),
+            base,
+            platform,
+            workdir,
+            env,
+            user,
+            shell,
+            steps,
+            config,
+            no_cache,
+        },
+        edges: cx.edges,
+    })
+}
+
+fn check_env_name(cx: &mut Ctx, key: &Spanned<String>) {
+    let ok = !key.value.is_empty()
+        && !key.value.contains('=')
+        && !key.value.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        cx.diags.push(
+            Diagnostic::error(span_of(key), format!("`{}` is not a valid environment variable name", key.value.escape_debug()))
+                .with_help("names may not be empty or contain `=`, spaces or control characters"),
+        );
+    }
+}
+
+impl Ctx<'_> {
+    fn fail<T>(&mut self, d: Diagnostic) -> Option<T> {
+        self.diags.push(d);
+        None
+    }
+
+    fn expand(&mut self, v: &Spanned<String>) -> Option<String> {
+        match expand(&self.scope, v) {
+            Ok(s) => Some(s),
+            Err(d) => self.fail(d),
+        }
+    }
+
+    fn expand_text(&mut self, text: &str, span: Span) -> Option<String> {
+        match expand_at(&self.scope, text, span) {
+            Ok(s) => Some(s),
+            Err(d) => self.fail(d),
+        }
+    }
+
+    fn require_arg(&mut self, a: &Spanned<String>) {
+        if !self.arg_names.contains(&a.value) {
+            let d = Diagnostic::error(span_of(a), format!("`{}` is not an arg", a.value));
+            let d = match suggest(&a.value, self.arg_names.iter().map(String::as_str)) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help("declare it under the top-level `args`"),
+            };
+            self.diags.push(d);
+        }
+    }
+
+    /// Resolves a `from` value: a stage name, `scratch`, the context or an image.
+    fn source(&mut self, v: &Spanned<String>, this: Option<usize>, allow_context: bool) -> Source {
+        let span = span_of(v);
+        let Some(text) = self.expand(v) else {
+            return Source::Scratch;
+        };
+        if let Some(i) = self.names.iter().position(|n| *n == text) {
+            if Some(i) == this {
+                self.diags.push(
+                    Diagnostic::error(span, format!("stage `{text}` cannot be built from itself"))
+                        .with_help("name an image or another stage"),
+                );
+                return Source::Scratch;
+            }
+            self.edges.push((i, span));
+            return Source::Stage(i);
+        }
+        if text == "scratch" {
+            return Source::Scratch;
+        }
+        if allow_context && (text == "context" || text == ".") {
+            return Source::Context;
+        }
+        match reference::normalize(&text) {
+            Ok(r) => Source::Image(r),
+            Err(msg) => {
+                let mut d = Diagnostic::error(span, msg);
+                if let Some(s) = suggest(&text, self.names.iter().map(String::as_str)) {
+                    d = d.with_help(format!("no stage is named `{text}`; did you mean stage `{s}`?"));
+                }
+                self.diags.push(d);
+                Source::Scratch
+            }
+        }
+    }
+
+    fn step(&mut self, step: &Spanned<Step>) -> Option<StepPlan> {
+        let s = &step.value;
+        let span = span_of(step);
+        let kinds: Vec<(&str, Span)> = [
+            ("run", s.run.as_ref().map(span_of)),
+            ("copy", s.copy.as_ref().map(span_of)),
+            ("add", s.add.as_ref().map(span_of)),
+            ("file", s.file.as_ref().map(span_of)),
+        ]
+        .into_iter()
+        .filter_map(|(k, sp)| sp.map(|sp| (k, sp)))
+        .collect();
+        let (kind, kind_span) = match kinds.as_slice() {
+            [one] => *one,
+            [] => {
+                return self.fail(
+                    Diagnostic::error(span, "a step needs one of `run`, `copy`, `add` or `file`")
+                        .with_help("for example `- run: make`"),
+                );
+            }
+            [_, (second, sp), ..] => {
+                return self.fail(
+                    Diagnostic::error(*sp, format!("a step has exactly one of `run`, `copy`, `add`, `file`; this one also has `{second}`"))
+                        .with_help("split it into two steps"),
+                );
+            }
+        };
+        self.check_options(s, kind);
+        let plan_kind = match kind {
+            "run" => StepKind::Run(self.run(s)?),
+            "copy" => StepKind::Copy(self.copy(s)?),
+            "add" => StepKind::Add(self.add(s)?),
+            _ => StepKind::File(self.file(s)?),
+        };
+        Some(StepPlan {
+            span: kind_span,
+            kind: plan_kind,
+        })
+    }
+
+    /// Refuses options that belong to another kind of step.
+    fn check_options(&mut self, s: &Step, kind: &str) {
+        let sp = |o: Option<Span>| o;
+        let present: [(&str, Option<Span>, &[&str]); 21] = [
+            ("cache", sp(s.cache.as_ref().map(span_of)), &["run"]),
+            ("secret", s.secret.as_ref().map(span_of), &["run"]),
+            ("ssh", s.ssh.as_ref().map(span_of), &["run"]),
+            ("tmpfs", s.tmpfs.as_ref().map(span_of), &["run"]),
+            ("mount", s.mount.first().map(span_of), &["run"]),
+            ("network", s.network.as_ref().map(span_of), &["run"]),
+            ("security", s.security.as_ref().map(span_of), &["run"]),
+            ("env", s.env.0.first().map(|(k, _)| span_of(k)), &["run"]),
+            ("workdir", s.workdir.as_ref().map(span_of), &["run"]),
+            ("user", s.user.as_ref().map(span_of), &["run"]),
+            ("args", s.args.first().map(span_of), &["run"]),
+            ("from", s.from.as_ref().map(span_of), &["copy"]),
+            ("to", s.to.as_ref().map(span_of), &["copy", "add"]),
+            ("chown", s.chown.as_ref().map(span_of), &["copy", "add", "file"]),
+            ("chmod", s.chmod.as_ref().map(span_of), &["copy", "add"]),
+            ("exclude", s.exclude.first().map(span_of), &["copy"]),
+            ("link", s.link.as_ref().map(span_of), &["copy"]),
+            ("parents", s.parents.as_ref().map(span_of), &["copy"]),
+            ("checksum", s.checksum.as_ref().map(span_of), &["add"]),
+            ("content", s.content.as_ref().map(span_of), &["file"]),
+            ("mode", s.mode.as_ref().map(span_of), &["file"]),
+        ];
+        for (key, span, kinds) in present {
+            if let Some(span) = span
+                && !kinds.contains(&kind)
+            {
+                self.diags.push(
+                    Diagnostic::error(span, format!("`{key}` is not an option of a `{kind}` step"))
+                        .with_help(format!("`{key}` belongs to {} steps", kinds.join("/"))),
+                );
+            }
+        }
+    }
+
+    fn run(&mut self, s: &Step) -> Option<RunStep> {
+        let run = s.run.as_ref().expect("checked by caller");
+        let command = run.value.clone();
+        if matches!(&command, Command::Exec(a) if a.is_empty()) || matches!(&command, Command::Shell(t) if t.trim().is_empty()) {
+            return self.fail(Diagnostic::error(span_of(run), "`run` is empty").with_help("give a command to run"));
+        }
+        // Pass exactly the args the step uses, so an unrelated arg keeps it cached.
+        let text = match &command {
+            Command::Shell(t) => t.clone(),
+            Command::Exec(a) => a.join(" "),
+        };
+        let mut wanted: Vec<String> = referenced_names(&text)
+            .into_iter()
+            .filter(|n| self.arg_names.contains(n))
+            .collect();
+        for a in &s.args {
+            self.require_arg(a);
+            wanted.push(a.value.clone());
+        }
+        wanted.extend(self.stage_args.iter().cloned());
+        wanted.sort();
+        wanted.dedup();
+        let mut env: Vec<(String, String)> = wanted
+            .into_iter()
+            .filter_map(|n| match self.scope.get(&n) {
+                Some(Some(v)) => Some((n, v.clone())),
+                _ => None,
+            })
+            .collect();
+        for (k, v) in s.env.iter() {
+            check_env_name(self, k);
+            let v = self.expand_text(&v.0, span_of(k))?;
+            env.retain(|(n, _)| *n != k.value);
+            env.push((k.value.clone(), v));
+        }
+        let mut mounts = Vec::new();
+        if let Some(cache) = &s.cache {
+            for (c, span) in items(cache) {
+                mounts.push(self.cache(c, span)?);
+            }
+        }
+        if let Some(secret) = &s.secret {
+            for (c, span) in items(secret) {
+                mounts.push(self.secret(c, span)?);
+            }
+        }
+        if let Some(ssh) = &s.ssh
+            && let Some(id) = &ssh.value.0.id
+        {
+            let id = if id.value.is_empty() { "default".to_owned() } else { id.value.clone() };
+            let target = ssh.value.0.target.as_ref().and_then(|t| self.expand(t));
+            let required = ssh.value.0.required.as_ref().is_some_and(|r| r.value);
+            mounts.push(RunMount::Ssh { id, target, required });
+        }
+        if let Some(tmpfs) = &s.tmpfs {
+            for (t, span) in tmpfs.value.0.iter().map(|(t, sp)| (t, sp.unwrap_or(span_of(tmpfs)))) {
+                let target = self.expand_text(t, span)?;
+                mounts.push(RunMount::Tmpfs { target: self.abs_path(target, span)? });
+            }
+        }
+        for m in &s.mount {
+            let from = match &m.value.from {
+                Some(f) => self.source(f, None, true),
+                None => Source::Context,
+            };
+            let source = match &m.value.source {
+                Some(src) => self.expand(src)?,
+                None => "/".to_owned(),
+            };
+            let source = self.inside(&source, span_of(m))?;
+            let target = self.expand(&m.value.target)?;
+            let target = self.abs_path(target, span_of(&m.value.target))?;
+            mounts.push(RunMount::Bind { from, source, target, rw: m.value.rw.as_ref().is_some_and(|r| r.value) });
+        }
+        let network = match s.network.as_ref().map(|n| (n.value.as_str(), span_of(n))) {
+            None | Some(("default", _)) => Network::Default,
+            Some(("none", _)) => Network::None,
+            Some(("host", _)) => Network::Host,
+            Some((other, span)) => {
+                return self.fail(Diagnostic::error(span, format!("`{other}` is not a network mode")).with_help("use default, none or host"));
+            }
+        };
+        let security = match s.security.as_ref().map(|n| (n.value.as_str(), span_of(n))) {
+            None | Some(("sandbox", _)) => Security::Sandbox,
+            Some(("insecure", _)) => Security::Insecure,
+            Some((other, span)) => {
+                return self.fail(Diagnostic::error(span, format!("`{other}` is not a security mode")).with_help("use sandbox or insecure"));
+            }
+        };
+        let workdir = s.workdir.as_ref().and_then(|w| self.expand(w));
+        let user = s.user.as_ref().and_then(|u| self.expand_text(&u.value.0, span_of(u)));
+        Some(RunStep { command, env, workdir, user, mounts, network, security })
+    }
+
+    fn cache(&mut self, c: &spec::CacheSpec, span: Span) -> Option<RunMount> {
+        let at = |s: &Spanned<String>| if span_of(s).is_known() { span_of(s) } else { span };
+        let target = self.expand_text(&c.target.value, at(&c.target))?;
+        let target = self.abs_path(target, at(&c.target))?;
+        let id = match &c.id {
+            Some(id) => self.expand(id)?,
+            None => target.clone(),
+        };
+        if id.is_empty() || id.len() > 256 || id.chars().any(|c| c.is_control()) {
+            return self.fail(Diagnostic::error(span, format!("`{}` is not a usable cache id", id.escape_debug())).with_help("use up to 256 printable characters"));
+        }
+        let sharing = match c.sharing.as_ref().map(|s| (s.value.as_str(), span_of(s))) {
+            None | Some(("shared", _)) => Sharing::Shared,
+            Some(("private", _)) => Sharing::Private,
+            Some(("locked", _)) => Sharing::Locked,
+            Some((other, sp)) => {
+                return self.fail(Diagnostic::error(sp, format!("`{other}` is not a cache sharing mode")).with_help("use shared, private or locked"));
+            }
+        };
+        let from = match &c.from {
+            Some(f) => {
+                let src = self.source(f, None, false);
+                let path = match &c.source {
+                    Some(s) => self.expand(s)?,
+                    None => "/".to_owned(),
+                };
+                Some((src, self.inside(&path, span)?))
+            }
+            None => None,
+        };
+        let mode = match &c.mode {
+            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
+            None => None,
+        };
+        Some(RunMount::Cache {
+            target,
+            id,
+            sharing,
+            from,
+            mode,
+            uid: c.uid.as_ref().map(|u| u.value),
+            gid: c.gid.as_ref().map(|g| g.value),
+        })
+    }
+
+    fn secret(&mut self, c: &spec::SecretSpec, span: Span) -> Option<RunMount> {
+        let id = self.expand_text(&c.id.value, span)?;
+        if id.is_empty() {
+            return self.fail(Diagnostic::error(span, "a secret needs an `id`"));
+        }
+        let target = match &c.target {
+            Some(t) => {
+                let path = self.expand(t)?;
+                Some(self.abs_path(path, span_of(t))?)
+            }
+            None => None,
+        };
+        let mode = match &c.mode {
+            Some(m) => self.octal(&m.value.0, span_of(m))?,
+            None => 0o400,
+        };
+        Some(RunMount::Secret {
+            id,
+            target,
+            env: c.env.as_ref().map(|e| e.value.clone()),
+            required: c.required.as_ref().is_some_and(|r| r.value),
+            mode,
+            uid: c.uid.as_ref().map_or(0, |u| u.value),
+            gid: c.gid.as_ref().map_or(0, |g| g.value),
+        })
+    }
+
+    fn copy(&mut self, s: &Step) -> Option<CopyStep> {
+        let copy = s.copy.as_ref().expect("checked by caller");
+        let from = match &s.from {
+            Some(f) => self.source(f, None, true),
+            None => Source::Context,
+        };
+        let mut sources = Vec::new();
+        for (src, span) in copy.value.0.iter().map(|(t, sp)| (t, sp.unwrap_or(span_of(copy)))) {
+            let text = self.expand_text(src, span)?;
+            sources.push(self.inside(&text, span)?);
+        }
+        if sources.is_empty() {
+            return self.fail(Diagnostic::error(span_of(copy), "`copy` names no source").with_help("give a path or a list of paths"));
+        }
+        let to = s.to.as_ref().and_then(|t| self.expand(t));
+        let chown = s.chown.as_ref().and_then(|c| self.expand_text(&c.value.0, span_of(c)));
+        let chmod = match &s.chmod {
+            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
+            None => None,
+        };
+        let exclude = s.exclude.iter().filter_map(|e| self.expand(e)).collect();
+        Some(CopyStep {
+            sources,
+            from,
+            to,
+            chown,
+            chmod,
+            exclude,
+            link: s.link.as_ref().is_some_and(|l| l.value),
+            parents: s.parents.as_ref().is_some_and(|p| p.value),
+        })
+    }
+
+    fn add(&mut self, s: &Step) -> Option<AddStep> {
+        let add = s.add.as_ref().expect("checked by caller");
+        let url = self.expand(add)?;
+        let git = url.ends_with(".git") || url.contains(".git#") || url.starts_with("git@") || url.starts_with("git://");
+        if !git && !url.starts_with("https://") && !url.starts_with("http://") {
+            return self.fail(
+                Diagnostic::error(span_of(add), format!("`add` takes an https:// or git URL, not `{url}`"))
+                    .with_help("use `copy` for files from the build context"),
+            );
+        }
+        let checksum = s.checksum.as_ref().and_then(|c| self.expand(c));
+        if let (Some(c), Some(cs)) = (&checksum, &s.checksum)
+            && !c.starts_with("sha256:")
+        {
+            self.diags.push(Diagnostic::error(span_of(cs), "`checksum` must be sha256:<hex>"));
+        }
+        let chmod = match &s.chmod {
+            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
+            None => None,
+        };
+        Some(AddStep {
+            url,
+            git,
+            to: s.to.as_ref().and_then(|t| self.expand(t)),
+            checksum,
+            chown: s.chown.as_ref().and_then(|c| self.expand_text(&c.value.0, span_of(c))),
+            chmod,
+        })
+    }
+
+    fn file(&mut self, s: &Step) -> Option<FileStep> {
+        let file = s.file.as_ref().expect("checked by caller");
+        let path = self.expand(file)?;
+        let content = match &s.content {
+            Some(c) => self.expand(c)?,
+            None => String::new(),
+        };
+        let mode = match &s.mode {
+            Some(m) => self.octal(&m.value.0, span_of(m))?,
+            None => 0o644,
+        };
+        Some(FileStep {
+            path,
+            content,
+            mode,
+            chown: s.chown.as_ref().and_then(|c| self.expand_text(&c.value.0, span_of(c))),
+        })
+    }
+
+    fn config(&mut self, stage: &spec::Stage) -> ConfigEdits {
+        let mut c = ConfigEdits {
+            entrypoint: stage.entrypoint.as_ref().map(|e| e.value.clone()),
+            cmd: stage.cmd.as_ref().map(|e| e.value.clone()),
+            ..Default::default()
+        };
+        for port in &stage.expose {
+            let Some(text) = self.expand_text(&port.value.0, span_of(port)) else { continue };
+            let (num, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
+            if num.parse::<u16>().map_or(true, |n| n == 0) || !matches!(proto, "tcp" | "udp" | "sctp") {
+                self.diags.push(
+                    Diagnostic::error(span_of(port), format!("`{text}` is not a port"))
+                        .with_help("write a number from 1 to 65535, optionally with /tcp, /udp or /sctp"),
+                );
+                continue;
+            }
+            c.expose.push(format!("{num}/{proto}"));
+        }
+        for (k, v) in stage.labels.iter() {
+            if let Some(v) = self.expand_text(&v.0, span_of(k)) {
+                c.labels.push((k.value.clone(), v));
+            }
+        }
+        for v in &stage.volumes {
+            if let Some(v) = self.expand(v) {
+                c.volumes.push(v);
+            }
+        }
+        c.stopsignal = stage.stopsignal.as_ref().and_then(|s| self.expand_text(&s.value.0, span_of(s)));
+        if let Some(h) = &stage.healthcheck {
+            let mut dur = |d: &Option<Spanned<String>>| {
+                d.as_ref().and_then(|d| match parse_duration(&d.value) {
+                    Some(ns) => Some(ns),
+                    None => self.fail(Diagnostic::error(span_of(d), format!("`{}` is not a duration", d.value)).with_help("write e.g. 30s, 1m30s or 500ms")),
+                })
+            };
+            c.healthcheck = Some(Healthcheck {
+                test: h.value.test.value.clone(),
+                interval_ns: dur(&h.value.interval),
+                timeout_ns: dur(&h.value.timeout),
+                start_period_ns: dur(&h.value.start_period),
+                start_interval_ns: dur(&h.value.start_interval),
+                retries: h.value.retries.as_ref().map(|r| r.value),
+            });
+        }
+        c
+    }
+
+    fn octal(&mut self, text: &str, span: Span) -> Option<u32> {
+        match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
+            Ok(m) if m <= 0o7777 => Some(m),
+            _ => self.fail(Diagnostic::error(span, format!("`{text}` is not an octal file mode")).with_help("write e.g. 0755 or 0644")),
+        }
+    }
+
+    fn abs_path(&mut self, path: String, span: Span) -> Option<String> {
+        if path.starts_with('/') {
+            Some(path)
+        } else {
+            self.fail(Diagnostic::error(span, format!("`{path}` must be an absolute path")).with_help(format!("write /{path}")))
+        }
+    }
+
+    /// A path read from a source must stay inside it: `../` may not climb out.
+    fn inside(&mut self, path: &str, span: Span) -> Option<String> {
+        let mut depth: i32 = 0;
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => depth -= 1,
+                _ => depth += 1,
+            }
+            if depth < 0 {
+                return self.fail(
+                    Diagnostic::error(span, format!("`{path}` leads outside its source"))
+                        .with_help("paths are relative to the build context (or the `from` stage's root); remove the `..`"),
+                );
+            }
+        }
+        Some(path.to_owned())
+    }
+}
+
+fn items<T>(v: &Spanned<OneOrMany<Short<T>>>) -> impl Iterator<Item = (&T, Span)> {
+    let outer = span_of(v);
+    v.value.0.iter().map(move |(s, sp)| (&s.0, sp.unwrap_or(outer)))
+}
+
+/// Go-style durations as Docker's HEALTHCHECK takes them: `1m30s`, `500ms`, `2h`.
+pub(crate) fn parse_duration(text: &str) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let n_end = rest.find(|c: char| !c.is_ascii_digit())?;
+        let n: i64 = rest[..n_end].parse().ok()?;
+        rest = &rest[n_end..];
+        let u_end = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = match &rest[..u_end] {
+            "ns" => 1,
+            "us" | "µs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        rest = &rest[u_end..];
+    }
+    Some(total)
+}

@@ -1,0 +1,225 @@
+//! Variable expansion: `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME:+alt}`, `$$`.
+
+use std::collections::BTreeMap;
+
+/// The variables visible to one field: name → value, where `None` is an arg declared
+/// without a default and not given with `--build-arg`.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    vars: BTreeMap<String, Option<String>>,
+}
+
+/// Why an expansion failed; the caller attaches the location.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ExpandError {
+    Undefined { name: String, defined: Vec<String> },
+    Unset { name: String },
+    Syntax(String),
+}
+
+impl Scope {
+    pub fn set(&mut self, name: impl Into<String>, value: Option<String>) {
+        self.vars.insert(name.into(), value);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Option<String>> {
+        self.vars.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
+    /// Expands every variable in `text`.
+    pub fn expand(&self, text: &str) -> Result<String, ExpandError> {
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.char_indices().peekable();
+        while let Some((_, c)) = chars.next() {
+            if c != '$' {
+                out.push(c);
+                continue;
+            }
+            match chars.peek().map(|&(_, c)| c) {
+                Some('$') => {
+                    chars.next();
+                    out.push('$');
+                }
+                Some('{') => {
+                    chars.next();
+                    let mut body = String::new();
+                    let mut depth = 1;
+                    for (_, c) in chars.by_ref() {
+                        match c {
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        body.push(c);
+                    }
+                    if depth != 0 {
+                        return Err(ExpandError::Syntax(format!("`${{{body}` is missing its closing `}}`")));
+                    }
+                    out.push_str(&self.expand_braced(&body)?);
+                }
+                Some(c) if is_name_start(c) => {
+                    let mut name = String::new();
+                    while let Some(&(_, c)) = chars.peek() {
+                        if !is_name_char(c) {
+                            break;
+                        }
+                        name.push(c);
+                        chars.next();
+                    }
+                    out.push_str(&self.lookup(&name)?);
+                }
+                _ => out.push('$'),
+            }
+        }
+        Ok(out)
+    }
+
+    fn expand_braced(&self, body: &str) -> Result<String, ExpandError> {
+        let name_end = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
+        let (name, rest) = body.split_at(name_end);
+        if name.is_empty() || !name.starts_with(is_name_start) {
+            return Err(ExpandError::Syntax(format!("`${{{body}}}` is not a variable name")));
+        }
+        let value = self.vars.get(name).cloned().flatten();
+        match rest {
+            "" => self.lookup(name),
+            _ if rest.starts_with(":-") || rest.starts_with('-') => {
+                let word = rest.trim_start_matches(':').trim_start_matches('-');
+                match value.filter(|v| !v.is_empty() || !rest.starts_with(':')) {
+                    Some(v) => Ok(v),
+                    None => self.expand(word),
+                }
+            }
+            _ if rest.starts_with(":+") || rest.starts_with('+') => {
+                let word = rest.trim_start_matches(':').trim_start_matches('+');
+                match value.filter(|v| !v.is_empty() || !rest.starts_with(':')) {
+                    Some(_) => self.expand(word),
+                    None => Ok(String::new()),
+                }
+            }
+            _ => Err(ExpandError::Syntax(format!(
+                "`${{{body}}}`: after the name only `:-`, `-`, `:+` or `+` may follow"
+            ))),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Result<String, ExpandError> {
+        match self.vars.get(name) {
+            Some(Some(v)) => Ok(v.clone()),
+            Some(None) => Err(ExpandError::Unset { name: name.to_owned() }),
+            None => Err(ExpandError::Undefined {
+                name: name.to_owned(),
+                defined: self.vars.keys().cloned().collect(),
+            }),
+        }
+    }
+}
+
+fn is_name_start(c: char) -> bool {
+    c == '_' || c.is_ascii_alphabetic()
+}
+
+fn is_name_char(c: char) -> bool {
+    c == '_' || c.is_ascii_alphanumeric()
+}
+
+/// Names a shell command refers to as `$NAME` or `${NAME…}` (escaped `$$` skipped).
+/// Over-approximates on purpose: a name in quotes still counts, so the step gets the value.
+pub fn referenced_names(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if i < bytes.len() && bytes[i] == b'$' {
+            i += 1;
+            continue;
+        }
+        if i < bytes.len() && bytes[i] == b'{' {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+            i += 1;
+        }
+        if i > start && !bytes[start].is_ascii_digit() {
+            let name = &text[start..i];
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        let mut s = Scope::default();
+        s.set("GO", Some("1.22".into()));
+        s.set("EMPTY", Some(String::new()));
+        s.set("NOVALUE", None);
+        s
+    }
+
+    #[test]
+    fn expands_all_forms() {
+        let s = scope();
+        assert_eq!(s.expand("golang:${GO}-alpine").unwrap(), "golang:1.22-alpine");
+        assert_eq!(s.expand("v$GO.x").unwrap(), "v1.22.x");
+        assert_eq!(s.expand("${MISSING:-dflt}").unwrap(), "dflt");
+        assert_eq!(s.expand("${EMPTY:-dflt}").unwrap(), "dflt");
+        assert_eq!(s.expand("${EMPTY-dflt}").unwrap(), "");
+        assert_eq!(s.expand("${GO:+set}").unwrap(), "set");
+        assert_eq!(s.expand("${EMPTY:+set}").unwrap(), "");
+        assert_eq!(s.expand("${MISSING:-}").unwrap(), "");
+        assert_eq!(s.expand("${MISSING:-${GO}}").unwrap(), "1.22");
+        assert_eq!(s.expand("cost: $$5 and $").unwrap(), "cost: $5 and $");
+    }
+
+    #[test]
+    fn undefined_names_list_the_defined_ones() {
+        let err = scope().expand("${GOO}").unwrap_err();
+        assert_eq!(
+            err,
+            ExpandError::Undefined {
+                name: "GOO".into(),
+                defined: vec!["EMPTY".into(), "GO".into(), "NOVALUE".into()]
+            }
+        );
+        assert_eq!(
+            scope().expand("$NOVALUE").unwrap_err(),
+            ExpandError::Unset { name: "NOVALUE".into() }
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        assert!(matches!(scope().expand("${GO"), Err(ExpandError::Syntax(_))));
+        assert!(matches!(scope().expand("${GO?x}"), Err(ExpandError::Syntax(_))));
+        assert!(matches!(scope().expand("${}"), Err(ExpandError::Syntax(_))));
+    }
+
+    #[test]
+    fn finds_referenced_names() {
+        assert_eq!(
+            referenced_names("GOOS=$TARGETOS go build -X v=${APP_VERSION:-dev} $$HOME $1"),
+            vec!["TARGETOS", "APP_VERSION"]
+        );
+    }
+}
