@@ -1,1 +1,79 @@
-fn main() {}
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Declarative multi-stage container builds, as a BuildKit frontend.
+#[derive(Parser)]
+#[command(name = "stagefile", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve BuildKit's gateway API on stdin/stdout (what the frontend image runs).
+    Frontend,
+    /// Parse and validate a Stagefile; print located errors with a code frame.
+    Check {
+        file: PathBuf,
+        #[command(flatten)]
+        build: BuildArgs,
+    },
+    /// Print the LLB definition (protobuf, as `buildctl build` reads it) for a Stagefile.
+    ///
+    /// Base image configs are not resolved offline: steps see only the Stagefile's
+    /// own environment, not the base image's.
+    Llb {
+        file: PathBuf,
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Print a readable JSON dump of the ops instead of protobuf bytes.
+        #[arg(long)]
+        dump: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// Stage to build (default: the file's `target`, else the last stage).
+    #[arg(long)]
+    target: Option<String>,
+    /// Build arg override, NAME=VALUE (repeatable).
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    build_args: Vec<String>,
+    /// Target platform, e.g. linux/arm64.
+    #[arg(long)]
+    platform: Option<String>,
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .target(env_logger::Target::Stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Frontend => stagefile::gateway::run(),
+        Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
+        Cmd::Llb { file, build, dump } => stagefile::cli::llb(&file, &build.options(), dump),
+    }
+}
+
+impl BuildArgs {
+    fn options(&self) -> Result<stagefile::plan::BuildOptions, String> {
+        let mut opts = stagefile::plan::BuildOptions {
+            target: self.target.clone(),
+            ..Default::default()
+        };
+        for kv in &self.build_args {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("--build-arg `{kv}` needs the form NAME=VALUE"))?;
+            opts.build_args.insert(k.to_owned(), v.to_owned());
+        }
+        if let Some(p) = &self.platform {
+            opts.target_platform = stagefile::platform::Platform::parse(p)?;
+        }
+        Ok(opts)
+    }
+}

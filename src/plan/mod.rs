@@ -69,6 +69,8 @@ pub struct Plan {
 pub struct StagePlan {
     pub name: String,
     pub span: Span,
+    /// Where the stage's `from` is written, for errors about its base.
+    pub from_span: Span,
     pub base: Base,
     pub platform: Platform,
     pub workdir: Option<String>,
@@ -202,7 +204,7 @@ pub struct CopyStep {
     pub from: Source,
     /// Destination as written (expanded); `None` means the workdir.
     pub to: Option<String>,
-    pub chown: Option<String>,
+    pub chown: Option<(u32, u32)>,
     pub chmod: Option<u32>,
     pub exclude: Vec<String>,
     pub link: bool,
@@ -215,7 +217,7 @@ pub struct AddStep {
     pub git: bool,
     pub to: Option<String>,
     pub checksum: Option<String>,
-    pub chown: Option<String>,
+    pub chown: Option<(u32, u32)>,
     pub chmod: Option<u32>,
 }
 
@@ -224,7 +226,7 @@ pub struct FileStep {
     pub path: String,
     pub content: String,
     pub mode: u32,
-    pub chown: Option<String>,
+    pub chown: Option<(u32, u32)>,
 }
 
 /// Names of the automatic platform args.

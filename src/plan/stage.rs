@@ -85,6 +85,7 @@ pub(super) fn resolve(
         plan: StagePlan {
             name: name.value.clone(),
             span: span_of(name),
+            from_span: span_of(&stage.from),
             base,
             platform,
             workdir,
@@ -437,7 +438,7 @@ impl Ctx<'_> {
             return self.fail(Diagnostic::error(span_of(copy), "`copy` names no source").with_help("give a path or a list of paths"));
         }
         let to = s.to.as_ref().and_then(|t| self.expand(t));
-        let chown = s.chown.as_ref().and_then(|c| self.expand_text(&c.value.0, span_of(c)));
+        let chown = s.chown.as_ref().and_then(|c| self.chown(c));
         let chmod = match &s.chmod {
             Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
             None => None,
@@ -480,7 +481,7 @@ impl Ctx<'_> {
             git,
             to: s.to.as_ref().and_then(|t| self.expand(t)),
             checksum,
-            chown: s.chown.as_ref().and_then(|c| self.expand_text(&c.value.0, span_of(c))),
+            chown: s.chown.as_ref().and_then(|c| self.chown(c)),
             chmod,
         })
     }
@@ -500,7 +501,7 @@ impl Ctx<'_> {
             path,
             content,
             mode,
-            chown: s.chown.as_ref().and_then(|c| self.expand_text(&c.value.0, span_of(c))),
+            chown: s.chown.as_ref().and_then(|c| self.chown(c)),
         })
     }
 
@@ -550,6 +551,21 @@ impl Ctx<'_> {
             });
         }
         c
+    }
+
+    /// `uid[:gid]` as numbers. Names would need the image's /etc/passwd, which a file op
+    /// cannot consult on every engine, so they are refused with a hint.
+    fn chown(&mut self, c: &Spanned<spec::Text>) -> Option<(u32, u32)> {
+        let text = self.expand_text(&c.value.0, span_of(c))?;
+        let (u, g) = text.split_once(':').unwrap_or((&text, &text));
+        match (u.parse::<u32>(), g.parse::<u32>()) {
+            (Ok(u), Ok(g)) => Some((u, g)),
+            _ if text == "root" || text == "root:root" => Some((0, 0)),
+            _ => self.fail(
+                Diagnostic::error(span_of(c), format!("`chown: {text}` names a user; only numeric ids are supported"))
+                    .with_help("write the numeric uid:gid, e.g. 65532:65532"),
+            ),
+        }
     }
 
     fn octal(&mut self, text: &str, span: Span) -> Option<u32> {

@@ -1,0 +1,93 @@
+//! The offline commands: `check` and `llb`.
+
+use crate::compile;
+use crate::diag::Diagnostic;
+use crate::llb::SourceMap;
+use crate::lower::LowerOptions;
+use crate::plan::BuildOptions;
+use prost::Message;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn read(file: &Path) -> Result<Vec<u8>, ExitCode> {
+    let meta = std::fs::metadata(file).map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))?;
+    if meta.len() > crate::spec::MAX_FILE_BYTES as u64 {
+        // Refuse before reading a huge file into memory; parse() words the message.
+        let d = crate::spec::parse(&vec![b' '; crate::spec::MAX_FILE_BYTES + 1]).unwrap_err();
+        return Err(report(file, b"", &[d]));
+    }
+    std::fs::read(file).map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::FAILURE
+}
+
+fn report(file: &Path, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
+    let name = file.display().to_string();
+    let text = String::from_utf8_lossy(bytes);
+    for d in diags {
+        eprintln!("{}", d.render(&name, &text));
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!("{name}: {errors} error{}", if errors == 1 { "" } else { "s" });
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
+    let opts = match opts {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let bytes = match read(file) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    match compile::plan(&bytes, opts) {
+        Ok((_, plan)) => {
+            let target = &plan.stages[plan.target].name;
+            println!("{}: ok ({} stages to build for target `{target}`)", file.display(), plan.stages.len());
+            ExitCode::SUCCESS
+        }
+        Err(diags) => report(file, &bytes, &diags),
+    }
+}
+
+pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> ExitCode {
+    let opts = match opts {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let bytes = match read(file) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let filename = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let lower_opts = LowerOptions {
+        source: Some(SourceMap { filename: &filename, data: &bytes }),
+        ..Default::default()
+    };
+    match compile::compile(&bytes, opts, &lower_opts) {
+        Ok(lowered) => {
+            let out = if dump {
+                let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition)).expect("json");
+                s.push('\n');
+                s.into_bytes()
+            } else {
+                lowered.definition.encode_to_vec()
+            };
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&out).and_then(|_| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!("cannot write the definition: {e}")),
+            }
+        }
+        Err(diags) => report(file, &bytes, &diags),
+    }
+}

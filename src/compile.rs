@@ -1,0 +1,19 @@
+//! The pure compiler entry points: bytes and options in, plan or LLB out.
+
+use crate::diag::Diagnostic;
+use crate::lower::{self, LowerOptions, Lowered};
+use crate::plan::{self, BuildOptions, Plan};
+use crate::spec::{self, Stagefile};
+
+/// Parses and plans a Stagefile; the plan names the base images to resolve.
+pub fn plan(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    let file = spec::parse(bytes).map_err(|d| vec![d])?;
+    let plan = plan::plan(&file, opts)?;
+    Ok((file, plan))
+}
+
+/// The whole pipeline for callers that have no engine to ask for base configs.
+pub fn compile(bytes: &[u8], opts: &BuildOptions, lower_opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic>> {
+    let (_, plan) = plan(bytes, opts)?;
+    lower::lower(&plan, lower_opts)
+}

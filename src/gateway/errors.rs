@@ -1,0 +1,86 @@
+//! Errors as BuildKit shows them: `google.rpc.Status` with source-located details.
+
+use crate::diag::Diagnostic;
+use bollard_buildkit_proto::google::{protobuf::Any, rpc::Status};
+use bollard_buildkit_proto::pb;
+use prost::Message;
+
+#[allow(clippy::all)]
+mod errdefs {
+    include!(concat!(env!("OUT_DIR"), "/errdefs.rs"));
+}
+
+/// gRPC code `Unknown`: buildx prints the message without a code prefix.
+const CODE_UNKNOWN: i32 = 2;
+
+/// A build failure from Stagefile diagnostics, each framed at its line by buildx.
+pub fn from_diagnostics(filename: &str, data: &[u8], diags: &[Diagnostic]) -> Status {
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let shown = if errors.is_empty() { diags.iter().collect() } else { errors };
+    let mut message = shown
+        .iter()
+        .map(|d| d.one_line(filename))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if shown.len() > 1 {
+        message = format!("{} problems in {filename}:\n{message}", shown.len());
+    }
+    let details = shown
+        .iter()
+        .filter(|d| d.span.is_known())
+        .map(|d| source_detail(filename, data, d.span.line))
+        .collect();
+    Status {
+        code: CODE_UNKNOWN,
+        message,
+        details,
+    }
+}
+
+/// A failure with no place in the Stagefile.
+pub fn plain(message: impl Into<String>) -> Status {
+    Status {
+        code: CODE_UNKNOWN,
+        message: message.into(),
+        details: Vec::new(),
+    }
+}
+
+/// An `errdefs.Source` detail pointing at one line of the Stagefile.
+pub fn source_detail(filename: &str, data: &[u8], line: u32) -> Any {
+    let position = pb::Position {
+        line: line as i32,
+        character: 0,
+    };
+    let source = errdefs::Source {
+        info: Some(pb::SourceInfo {
+            filename: filename.to_owned(),
+            data: data.to_vec(),
+            definition: None,
+            language: "Stagefile".to_owned(),
+        }),
+        ranges: vec![pb::Range {
+            start: Some(position),
+            end: Some(position),
+        }],
+    };
+    Any {
+        type_url: "errdefs.Source".to_owned(),
+        value: source.encode_to_vec(),
+    }
+}
+
+/// BuildKit's own error from a call, forwarded unchanged (details included) when it
+/// carries them, so its vertex and source information reach the user.
+pub fn from_rpc(context: &str, status: &tonic::Status) -> Status {
+    if !status.details().is_empty()
+        && let Ok(s) = Status::decode(status.details())
+    {
+        return s;
+    }
+    Status {
+        code: status.code() as i32,
+        message: format!("{context}: {}", status.message()),
+        details: Vec::new(),
+    }
+}

@@ -1,0 +1,254 @@
+//! The only room that talks to BuildKit: reads the Stagefile and the context's ignore
+//! file, resolves base image configs, solves the compiled graph and returns the result.
+
+mod errors;
+mod options;
+mod transport;
+
+pub use options::Env;
+
+use crate::image::Image;
+use crate::llb::SourceMap;
+use crate::lower::{self, LowerOptions};
+use crate::platform::Platform;
+use bollard_buildkit_proto::google::rpc::Status;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend as fe;
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::ExitCode;
+use transport::Client;
+
+const CONFIG_KEY: &str = "containerimage.config";
+
+/// Entry point of `stagefile frontend`: serve one build, then exit.
+///
+/// BuildKit keeps our stdin open after `Return`, and tokio's stdin reader is a blocking
+/// thread, so the runtime is shut down in the background and the process exits explicitly
+/// instead of waiting for that thread.
+pub fn run() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            log::error!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async {
+        // A panic in the build task becomes an error returned to BuildKit, not a hang.
+        match tokio::spawn(serve(Env::from_process())).await {
+            Ok(code) => code,
+            Err(e) => {
+                log::error!("the frontend failed unexpectedly: {e}");
+                1
+            }
+        }
+    });
+    runtime.shutdown_background();
+    std::process::exit(code)
+}
+
+/// Connects, builds and returns; the exit code says whether `Return` was delivered.
+async fn serve(env: Env) -> i32 {
+    let mut client = match transport::connect().await {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("cannot reach BuildKit over stdio: {e}");
+            return 1;
+        }
+    };
+    let outcome = match tokio::spawn(build(client.clone(), env)).await {
+        Ok(r) => r,
+        Err(e) => Err(errors::plain(format!(
+            "internal error in the Stagefile frontend (please report it): {e}"
+        ))),
+    };
+    let request = match outcome {
+        Ok(result) => fe::ReturnRequest { result: Some(result), error: None },
+        Err(status) => fe::ReturnRequest { result: None, error: Some(status) },
+    };
+    match client.r#return(request).await {
+        Ok(_) => 0,
+        Err(e) => {
+            log::error!("cannot return the result to BuildKit: {e}");
+            1
+        }
+    }
+}
+
+/// One build: everything between the handshake and `Return`.
+pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
+    client
+        .ping(fe::PingRequest {})
+        .await
+        .map_err(|e| errors::from_rpc("BuildKit did not answer", &e))?;
+    let opts = env.build_options().map_err(errors::plain)?;
+    let filename = env.filename().to_owned();
+
+    let (stagefile, dockerignore) = tokio::join!(
+        read_local(client.clone(), &env, "dockerfile", &filename, "dockerfile", "[internal] load build definition"),
+        read_local(client.clone(), &env, "context", ".dockerignore", "context-.dockerignore", "[internal] load .dockerignore"),
+    );
+    let data = stagefile.map_err(|e| {
+        errors::plain(format!("cannot read {filename} from the build definition: {}", e.message))
+    })?;
+    let excludes = dockerignore.map(|d| parse_ignore(&d)).unwrap_or_default();
+
+    let (_, plan) = crate::compile::plan(&data, &opts)
+        .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+
+    let base_configs = resolve_images(&client, &env, &plan, &filename, &data).await?;
+    let mut all_excludes = excludes;
+    all_excludes.extend(plan.ignore.iter().cloned());
+    let lower_opts = LowerOptions {
+        session_id: Some(env.session_id.clone()).filter(|s| !s.is_empty()),
+        resolve_mode: env.opt("image-resolve-mode").map(str::to_owned),
+        excludes: all_excludes,
+        source: Some(SourceMap { filename: &filename, data: &data }),
+        base_configs,
+    };
+    let lowered = lower::lower(&plan, &lower_opts)
+        .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+
+    let mut result = fe::Result::default();
+    result.metadata.insert(CONFIG_KEY.to_owned(), lowered.image.to_json());
+    if lowered.definition.def.is_empty() {
+        // The target is plain scratch: an empty ref is BuildKit's empty filesystem.
+        result.result = Some(fe::result::Result::Ref(fe::Ref { id: String::new(), def: None }));
+        return Ok(result);
+    }
+    let solved = client
+        .solve(fe::SolveRequest {
+            definition: Some(lowered.definition),
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            cache_imports: cache_imports(&env),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| errors::from_rpc("solve failed", &e))?
+        .into_inner();
+    result.result = solved.result.and_then(|r| r.result);
+    Ok(result)
+}
+
+/// Reads one file from a client-side local through a filtered local source.
+async fn read_local(
+    mut client: Client,
+    env: &Env,
+    local: &str,
+    path: &str,
+    shared_key: &str,
+    name: &str,
+) -> Result<Vec<u8>, Status> {
+    let mut attrs = BTreeMap::new();
+    let paths = serde_json::to_string(&[path]).expect("json");
+    attrs.insert("local.followpaths".to_owned(), paths.clone());
+    attrs.insert("local.includepattern".to_owned(), paths);
+    attrs.insert("local.sharedkeyhint".to_owned(), shared_key.to_owned());
+    attrs.insert("local.differ".to_owned(), "none".to_owned());
+    if !env.session_id.is_empty() {
+        attrs.insert("local.session".to_owned(), env.session_id.clone());
+    }
+    let definition = {
+        let source = crate::llb::local(local, attrs, crate::llb::Meta::named(name));
+        crate::llb::marshal(Some(&source), None)
+    };
+    let solved = client
+        .solve(fe::SolveRequest {
+            definition: Some(definition),
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| errors::from_rpc("load", &e))?
+        .into_inner();
+    let id = match solved.result.and_then(|r| r.result) {
+        Some(fe::result::Result::Ref(r)) => r.id,
+        Some(fe::result::Result::RefDeprecated(id)) => id,
+        _ => return Err(errors::plain(format!("BuildKit returned no files for `{local}`"))),
+    };
+    let data = client
+        .read_file(fe::ReadFileRequest { r#ref: id, file_path: path.to_owned(), ..Default::default() })
+        .await
+        .map_err(|e| errors::from_rpc(path, &e))?
+        .into_inner()
+        .data;
+    Ok(data)
+}
+
+/// Resolves every distinct base image once, concurrently.
+async fn resolve_images(
+    client: &Client,
+    env: &Env,
+    plan: &crate::plan::Plan,
+    filename: &str,
+    data: &[u8],
+) -> Result<BTreeMap<(String, Platform), Image>, Status> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (reference, platform) in &plan.images {
+        let mut client = client.clone();
+        let request = fe::ResolveImageConfigRequest {
+            r#ref: reference.clone(),
+            platform: Some(platform.to_pb()),
+            resolve_mode: env.opt("image-resolve-mode").unwrap_or("default").to_owned(),
+            log_name: format!("[internal] load metadata for {reference}"),
+            session_id: env.session_id.clone(),
+            ..Default::default()
+        };
+        let key = (reference.clone(), platform.clone());
+        tasks.spawn(async move { (key, client.resolve_image_config(request).await) });
+    }
+    let mut configs = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (key, answer) = joined.map_err(|e| errors::plain(format!("resolving base images failed: {e}")))?;
+        let response = answer.map_err(|e| {
+            // Point at the first stage built from this image.
+            let line = plan
+                .stages
+                .iter()
+                .find(|s| matches!(&s.base, crate::plan::Source::Image(r) if *r == key.0))
+                .map_or(0, |s| s.from_span.line);
+            let mut status = errors::from_rpc(&format!("cannot load base image {}", key.0), &e);
+            if line > 0 {
+                status.details.push(errors::source_detail(filename, data, line));
+            }
+            status
+        })?;
+        let image = Image::from_json(&response.into_inner().config)
+            .map_err(|e| errors::plain(format!("base image {}: {e}", key.0)))?;
+        configs.insert(key, image);
+    }
+    Ok(configs)
+}
+
+fn cache_imports(env: &Env) -> Vec<fe::CacheOptionsEntry> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Type")]
+        kind: String,
+        #[serde(rename = "Attrs", default)]
+        attrs: HashMap<String, String>,
+    }
+    env.opt("cache-imports")
+        .and_then(|j| serde_json::from_str::<Vec<Entry>>(j).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| fe::CacheOptionsEntry { r#type: e.kind, attrs: e.attrs })
+        .collect()
+}
+
+/// `.dockerignore` lines: comments and blanks dropped, patterns trimmed.
+pub fn parse_ignore(data: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(data)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (neg, pat) = l.strip_prefix('!').map_or(("", l), |p| ("!", p.trim()));
+            let pat = pat.trim_start_matches('/');
+            format!("{neg}{pat}")
+        })
+        .collect()
+}
+

@@ -1,0 +1,159 @@
+//! Deterministic marshaling: the same graph always gives the same bytes and digests.
+
+use super::{FileRef, Kind, Output, Vertex};
+use bollard_buildkit_proto::pb;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+/// The Stagefile's text, attached so BuildKit can show the line of a failing step.
+pub struct SourceMap<'a> {
+    pub filename: &'a str,
+    pub data: &'a [u8],
+}
+
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Serialises the graph that ends in `root` (scratch when `None`) into a `Definition`.
+/// Ops are emitted inputs first, each once (identical ops share a digest), and the
+/// terminal op last, as BuildKit requires.
+pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definition {
+    let Some(root) = root else {
+        return pb::Definition::default();
+    };
+    let mut def = pb::Definition::default();
+    let mut digests: HashMap<*const Vertex, String> = HashMap::new();
+    let mut locations: BTreeMap<String, pb::Locations> = BTreeMap::new();
+    // Iterative post-order walk: deep graphs must not exhaust the stack.
+    let mut stack: Vec<(Rc<Vertex>, bool)> = vec![(root.vertex.clone(), false)];
+    while let Some((v, expanded)) = stack.pop() {
+        let key = Rc::as_ptr(&v);
+        if digests.contains_key(&key) {
+            continue;
+        }
+        if !expanded {
+            stack.push((v.clone(), true));
+            for input in v.inputs.iter().rev() {
+                stack.push((input.vertex.clone(), false));
+            }
+            continue;
+        }
+        let bytes = encode(&v, &digests).encode_to_vec();
+        let digest = digest_of(&bytes);
+        digests.insert(key, digest.clone());
+        if def.metadata.contains_key(&digest) {
+            continue; // an identical op was already emitted
+        }
+        def.def.push(bytes);
+        def.metadata.insert(digest.clone(), metadata(&v.meta));
+        if let (Some((start, end)), Some(_)) = (v.meta.lines, source) {
+            let range = pb::Range {
+                start: Some(pb::Position { line: start as i32, character: 0 }),
+                end: Some(pb::Position { line: end as i32, character: 0 }),
+            };
+            locations.insert(
+                digest,
+                pb::Locations {
+                    locations: vec![pb::Location { source_index: 0, ranges: vec![range] }],
+                },
+            );
+        }
+    }
+    let terminal = pb::Op {
+        inputs: vec![pb::Input {
+            digest: digests[&Rc::as_ptr(&root.vertex)].clone(),
+            index: root.index,
+        }],
+        ..Default::default()
+    };
+    let bytes = terminal.encode_to_vec();
+    let mut caps = BTreeMap::new();
+    caps.insert("constraints".to_owned(), true);
+    caps.insert("platform".to_owned(), true);
+    caps.insert("meta.description".to_owned(), true);
+    def.metadata.insert(
+        digest_of(&bytes),
+        pb::OpMetadata { caps, ..Default::default() },
+    );
+    def.def.push(bytes);
+    if let Some(src) = source {
+        def.source = Some(pb::Source {
+            locations,
+            infos: vec![pb::SourceInfo {
+                filename: src.filename.to_owned(),
+                data: src.data.to_vec(),
+                definition: None,
+                language: "Stagefile".to_owned(),
+            }],
+        });
+    }
+    def
+}
+
+fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> pb::Op {
+    let inputs = v
+        .inputs
+        .iter()
+        .map(|o| pb::Input {
+            digest: digests[&Rc::as_ptr(&o.vertex)].clone(),
+            index: o.index,
+        })
+        .collect();
+    let op = match &v.kind {
+        Kind::Source(s) => pb::op::Op::Source(s.clone()),
+        Kind::Exec(e) => pb::op::Op::Exec(e.clone()),
+        Kind::File(actions) => {
+            let n = v.inputs.len() as i64;
+            let index_of = |r: &FileRef| -> i64 {
+                match r {
+                    FileRef::Scratch => -1,
+                    FileRef::Action(k) => n + *k as i64,
+                    FileRef::Output(o) => v
+                        .inputs
+                        .iter()
+                        .position(|i| super::same(i, o))
+                        .map_or(-1, |p| p as i64),
+                }
+            };
+            let last = actions.len().saturating_sub(1);
+            pb::op::Op::File(pb::FileOp {
+                actions: actions
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| pb::FileAction {
+                        input: index_of(&a.input),
+                        secondary_input: a.secondary.as_ref().map_or(-1, index_of),
+                        output: if k == last { 0 } else { -1 },
+                        action: Some(a.action.clone()),
+                    })
+                    .collect(),
+            })
+        }
+    };
+    pb::Op {
+        inputs,
+        op: Some(op),
+        platform: v.platform.clone(),
+        constraints: Some(pb::WorkerConstraints::default()),
+    }
+}
+
+fn metadata(meta: &super::Meta) -> pb::OpMetadata {
+    let mut description = BTreeMap::new();
+    if let Some(name) = &meta.name {
+        description.insert("llb.customname".to_owned(), name.clone());
+    }
+    let mut caps: BTreeMap<String, bool> = meta.caps.iter().map(|c| (c.to_string(), true)).collect();
+    if meta.ignore_cache {
+        caps.insert("meta.ignorecache".to_owned(), true);
+    }
+    pb::OpMetadata {
+        ignore_cache: meta.ignore_cache,
+        description,
+        caps,
+        ..Default::default()
+    }
+}

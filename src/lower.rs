@@ -1,0 +1,584 @@
+//! Plan → LLB: each stage becomes a chain of ops on its base, and an image config.
+
+use crate::diag::Diagnostic;
+use crate::image::{Healthcheck as ImageHealthcheck, Image};
+use crate::llb::{self, ExecMount, FileOp, Meta, MountKind, Output, SourceMap};
+use crate::plan::{
+    AddStep, Command, CopyStep, FileStep, Network, Plan, RunMount, RunStep, Security, Sharing,
+    Source, StagePlan, StepKind,
+};
+use crate::platform::Platform;
+use bollard_buildkit_proto::pb;
+use std::collections::BTreeMap;
+
+/// What lowering needs besides the plan: gathered by the gateway (or the CLI).
+#[derive(Default)]
+pub struct LowerOptions<'a> {
+    /// BuildKit session that serves the build context; `None` for offline output.
+    pub session_id: Option<String>,
+    /// `image-resolve-mode` option (`default`, `pull`, `local`).
+    pub resolve_mode: Option<String>,
+    /// Exclude patterns for the build context (`.dockerignore` and `ignore`).
+    pub excludes: Vec<String>,
+    pub source: Option<SourceMap<'a>>,
+    /// Resolved base image configs by (reference, platform); missing ones count as empty.
+    pub base_configs: BTreeMap<(String, Platform), Image>,
+}
+
+pub struct Lowered {
+    pub definition: pb::Definition,
+    pub image: Image,
+}
+
+#[derive(Clone)]
+struct StageResult {
+    fs: Option<Output>,
+    image: Image,
+}
+
+pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic>> {
+    let mut cx = Lowering {
+        opts,
+        results: Vec::with_capacity(plan.stages.len()),
+        context: None,
+        plan,
+        diags: Vec::new(),
+    };
+    for stage in &plan.stages {
+        let r = cx.stage(stage);
+        cx.results.push(r);
+    }
+    if !cx.diags.is_empty() {
+        return Err(cx.diags);
+    }
+    let mut result = cx.results.swap_remove(plan.target);
+    let target = &plan.stages[plan.target];
+    result.image.set_platform(&target.platform);
+    if !plan.labels.is_empty() {
+        let labels = result.image.config.labels.get_or_insert_with(BTreeMap::new);
+        for (k, v) in &plan.labels {
+            labels.insert(k.clone(), v.clone());
+        }
+        let text: Vec<String> = plan.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        result.image.add_history(format!("LABEL {}", text.join(" ")), true);
+    }
+    let definition = llb::marshal(result.fs.as_ref(), opts.source.as_ref());
+    Ok(Lowered {
+        definition,
+        image: result.image,
+    })
+}
+
+struct Lowering<'a> {
+    opts: &'a LowerOptions<'a>,
+    plan: &'a Plan,
+    results: Vec<StageResult>,
+    context: Option<Output>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Lowering<'_> {
+    fn stage(&mut self, stage: &StagePlan) -> StageResult {
+        let total = stage.steps.len() + 1;
+        let prefix = |k: usize| format!("[{} {k}/{total}]", stage.name);
+        let platform = stage.platform.to_pb();
+        let (mut fs, mut image) = match &stage.base {
+            Source::Scratch | Source::Context => (None, Image::scratch(&stage.platform)),
+            Source::Stage(i) => {
+                let base = self.results[*i].clone();
+                (base.fs, base.image)
+            }
+            Source::Image(r) => {
+                let meta = Meta::named(format!("{} FROM {r}", prefix(1))).at_line(stage.from_span.line);
+                let fs = self.image_source(r, &platform, meta);
+                let image = self
+                    .opts
+                    .base_configs
+                    .get(&(r.clone(), stage.platform.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| Image::scratch(&stage.platform));
+                (Some(fs), image)
+            }
+        };
+        image.set_platform(&stage.platform);
+        for (k, v) in &stage.env {
+            image.set_env(k, v);
+            image.add_history(format!("ENV {k}={v}"), true);
+        }
+        if let Some(shell) = &stage.shell {
+            image.config.shell = Some(shell.clone());
+            image.add_history(format!("SHELL {shell:?}"), true);
+        }
+        if let Some(user) = &stage.user {
+            image.config.user = user.clone();
+            image.add_history(format!("USER {user}"), true);
+        }
+        if let Some(w) = &stage.workdir {
+            let dir = join(&current_dir(&image), w);
+            let mut op = FileOp::on(fs.clone());
+            op.mkdir(pb::FileActionMkDir {
+                path: dir.clone(),
+                mode: 0o755,
+                make_parents: true,
+                owner: None,
+                timestamp: -1,
+            });
+            let meta = Meta::named(format!("[{}] WORKDIR {dir}", stage.name))
+                .at_line(stage.span.line)
+                .no_cache(stage.no_cache);
+            fs = Some(op.done(meta));
+            image.config.working_dir = dir.clone();
+            image.add_history(format!("WORKDIR {dir}"), false);
+        }
+        for (k, step) in stage.steps.iter().enumerate() {
+            let meta = |what: String| {
+                Meta::named(format!("{} {what}", prefix(k + 2)))
+                    .at_line(step.span.line)
+                    .no_cache(stage.no_cache)
+            };
+            fs = match &step.kind {
+                StepKind::Run(run) => Some(self.run(fs, &image, run, &platform, meta)),
+                StepKind::Copy(copy) => self.copy(fs, &mut image, copy, &platform, meta),
+                StepKind::Add(add) => self.add(fs, &mut image, add, meta),
+                StepKind::File(file) => self.file(fs, &mut image, file, meta),
+            };
+        }
+        apply_config(&mut image, stage);
+        StageResult { fs, image }
+    }
+
+    fn image_source(&self, reference: &str, platform: &pb::Platform, meta: Meta) -> Output {
+        let mut attrs = BTreeMap::new();
+        if let Some(mode) = self.opts.resolve_mode.as_deref().filter(|m| *m != "default") {
+            attrs.insert("image.resolvemode".to_owned(), mode.to_owned());
+        }
+        llb::image(reference, platform, attrs, meta)
+    }
+
+    /// The build context, filtered to what the reachable stages read.
+    fn context(&mut self) -> Output {
+        if let Some(c) = &self.context {
+            return c.clone();
+        }
+        let mut attrs = BTreeMap::new();
+        if let Some(sid) = &self.opts.session_id {
+            attrs.insert("local.session".to_owned(), sid.clone());
+        }
+        attrs.insert("local.sharedkeyhint".to_owned(), "context".to_owned());
+        if let Some(paths) = &self.plan.context_paths {
+            attrs.insert("local.followpaths".to_owned(), json_list(paths));
+        }
+        if !self.opts.excludes.is_empty() {
+            attrs.insert("local.excludepatterns".to_owned(), json_list(&self.opts.excludes));
+        }
+        let c = llb::local("context", attrs, Meta::named("[internal] load build context"));
+        self.context = Some(c.clone());
+        c
+    }
+
+    fn source_fs(&mut self, source: &Source, platform: &pb::Platform) -> Option<Output> {
+        match source {
+            Source::Scratch => None,
+            Source::Stage(i) => self.results[*i].fs.clone(),
+            Source::Context => Some(self.context()),
+            Source::Image(r) => Some(self.image_source(r, platform, Meta::named(format!("[internal] load {r}")))),
+        }
+    }
+
+    fn run(
+        &mut self,
+        fs: Option<Output>,
+        image: &Image,
+        run: &RunStep,
+        platform: &pb::Platform,
+        meta: impl Fn(String) -> Meta,
+    ) -> Output {
+        let shell = image
+            .config
+            .shell
+            .clone()
+            .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
+        let (args, shown) = match &run.command {
+            Command::Shell(text) => {
+                let mut a = shell.clone();
+                a.push(text.clone());
+                (a, format!("RUN {}", text.trim()))
+            }
+            Command::Exec(a) => (a.clone(), format!("RUN {a:?}")),
+        };
+        let mut env = image.process_env();
+        let set = |env: &mut Vec<String>, k: &str, v: &str| {
+            env.retain(|e| e.split_once('=').is_none_or(|(n, _)| n != k));
+            env.push(format!("{k}={v}"));
+        };
+        for (k, v) in &run.env {
+            set(&mut env, k, v);
+        }
+        let cwd = match &run.workdir {
+            Some(w) => join(&current_dir(image), w),
+            None => current_dir(image),
+        };
+        let user = run.user.clone().unwrap_or_else(|| image.config.user.clone());
+        let mut exec_meta = pb::Meta {
+            args,
+            cwd,
+            user,
+            remove_mount_stubs_recursive: true,
+            ..Default::default()
+        };
+        let mut exec = llb::Exec::new(fs, pb::Meta::default(), platform.clone());
+        let mut ssh_count = 0;
+        for m in &run.mounts {
+            match m {
+                RunMount::Cache { target, id, sharing, from, mode, uid, gid } => {
+                    let sharing = match sharing {
+                        Sharing::Shared => pb::CacheSharingOpt::Shared,
+                        Sharing::Private => pb::CacheSharingOpt::Private,
+                        Sharing::Locked => pb::CacheSharingOpt::Locked,
+                    };
+                    let (source, selector) = match (from, mode.is_some() || uid.is_some() || gid.is_some()) {
+                        (Some((src, path)), _) => (self.source_fs(src, platform), clean_abs(path)),
+                        (None, true) => {
+                            // Ownership and mode of a fresh cache come from a seed directory.
+                            let mut op = FileOp::on(None);
+                            op.mkdir(pb::FileActionMkDir {
+                                path: "/cache".into(),
+                                mode: mode.unwrap_or(0o755) as i32,
+                                make_parents: true,
+                                owner: Some(owner_ids(uid.unwrap_or(0), gid.unwrap_or(0))),
+                                timestamp: -1,
+                            });
+                            (Some(op.done(Meta::default())), "/cache".to_owned())
+                        }
+                        (None, false) => (None, String::new()),
+                    };
+                    let selector = if selector == "/" { String::new() } else { selector };
+                    exec.mounts.push(ExecMount {
+                        dest: target.clone(),
+                        source,
+                        selector,
+                        readonly: false,
+                        kind: MountKind::Cache { id: id.clone(), sharing },
+                    });
+                }
+                RunMount::Secret { id, target, env: env_name, required, mode, uid, gid } => {
+                    if let Some(name) = env_name {
+                        exec.secret_env.push(pb::SecretEnv { id: id.clone(), name: name.clone(), optional: !required });
+                    }
+                    if target.is_some() || env_name.is_none() {
+                        let dest = target.clone().unwrap_or_else(|| format!("/run/secrets/{}", basename(id)));
+                        exec.mounts.push(ExecMount {
+                            dest,
+                            source: None,
+                            selector: String::new(),
+                            readonly: true,
+                            kind: MountKind::Secret(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: !required }),
+                        });
+                    }
+                }
+                RunMount::Ssh { id, target, required } => {
+                    let dest = target.clone().unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_count}"));
+                    ssh_count += 1;
+                    if ssh_count == 1 {
+                        set(&mut env, "SSH_AUTH_SOCK", &dest);
+                    }
+                    exec.mounts.push(ExecMount {
+                        dest,
+                        source: None,
+                        selector: String::new(),
+                        readonly: true,
+                        kind: MountKind::Ssh(pb::SshOpt { id: id.clone(), uid: 0, gid: 0, mode: 0o600, optional: !required }),
+                    });
+                }
+                RunMount::Tmpfs { target } => exec.mounts.push(ExecMount {
+                    dest: target.clone(),
+                    source: None,
+                    selector: String::new(),
+                    readonly: false,
+                    kind: MountKind::Tmpfs,
+                }),
+                RunMount::Bind { from, source, target, rw } => {
+                    let src = self.source_fs(from, platform);
+                    let selector = clean_abs(source);
+                    exec.mounts.push(ExecMount {
+                        dest: target.clone(),
+                        source: src,
+                        selector: if selector == "/" { String::new() } else { selector },
+                        readonly: !rw,
+                        kind: MountKind::Bind,
+                    });
+                }
+            }
+        }
+        exec_meta.env = env;
+        exec.meta = exec_meta;
+        exec.network = match run.network {
+            Network::Default => pb::NetMode::Unset,
+            Network::None => pb::NetMode::None,
+            Network::Host => pb::NetMode::Host,
+        };
+        exec.security = match run.security {
+            Security::Sandbox => pb::SecurityMode::Sandbox,
+            Security::Insecure => pb::SecurityMode::Insecure,
+        };
+        exec.run(meta(shown))
+    }
+
+    fn copy(
+        &mut self,
+        fs: Option<Output>,
+        image: &mut Image,
+        copy: &CopyStep,
+        platform: &pb::Platform,
+        meta: impl Fn(String) -> Meta,
+    ) -> Option<Output> {
+        let from = self.source_fs(&copy.from, platform);
+        let dest = dest_path(&current_dir(image), copy.to.as_deref(), copy.sources.len() > 1 || copy.parents);
+        let owner = copy.chown.map(|(u, g)| owner_ids(u, g));
+        let mut op = FileOp::on(fs);
+        for src in &copy.sources {
+            let mut action = pb::FileActionCopy {
+                src: clean_abs(src),
+                dest: dest.clone(),
+                owner: owner.clone(),
+                mode: copy.chmod.map_or(-1, |m| m as i32),
+                follow_symlink: true,
+                dir_copy_contents: true,
+                create_dest_path: true,
+                allow_wildcard: true,
+                allow_empty_wildcard: false,
+                timestamp: -1,
+                exclude_patterns: copy.exclude.clone(),
+                ..Default::default()
+            };
+            if copy.parents {
+                // Copy from the root with the path as a pattern, so its parents are kept.
+                action.src = "/".into();
+                action.include_patterns = vec![src.trim_start_matches("./").trim_start_matches('/').to_owned()];
+            }
+            op.copy(from.clone(), action);
+        }
+        let from_note = match &copy.from {
+            Source::Stage(i) => format!("--from={} ", self.plan.stages[*i].name),
+            Source::Image(r) => format!("--from={r} "),
+            _ => String::new(),
+        };
+        let shown = format!("COPY {from_note}{} {dest}", copy.sources.join(" "));
+        image.add_history(format!("{shown} # stagefile"), false);
+        Some(op.done(meta(shown)))
+    }
+
+    fn add(&mut self, fs: Option<Output>, image: &mut Image, add: &AddStep, meta: impl Fn(String) -> Meta) -> Option<Output> {
+        let owner = add.chown.map(|(u, g)| owner_ids(u, g));
+        let (src_fs, src, dest) = if add.git {
+            let (repo, reference) = add.url.split_once('#').unwrap_or((&add.url, ""));
+            let remote = repo.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("git://");
+            let mut id = format!("git://{remote}");
+            if !reference.is_empty() {
+                id = format!("{id}#{reference}");
+            }
+            let mut attrs = BTreeMap::new();
+            attrs.insert("git.fullurl".to_owned(), repo.to_owned());
+            let src = llb::source(id, attrs, Meta::named(format!("[internal] load git source {}", add.url)).cap("source.git"));
+            (src, "/".to_owned(), dest_path(&current_dir(image), add.to.as_deref(), true))
+        } else {
+            let name = add.url.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("download").to_owned();
+            let mut attrs = BTreeMap::new();
+            let mut m = Meta::named(format!("[internal] download {}", add.url)).cap("source.http");
+            if let Some(c) = &add.checksum {
+                attrs.insert("http.checksum".to_owned(), c.clone());
+                m = m.cap("source.http.checksum");
+            }
+            attrs.insert("http.filename".to_owned(), name.clone());
+            let src = llb::source(add.url.clone(), attrs, m);
+            let dest = dest_path(&current_dir(image), add.to.as_deref(), false);
+            (src, format!("/{name}"), dest)
+        };
+        let mut op = FileOp::on(fs);
+        op.copy(
+            Some(src_fs),
+            pb::FileActionCopy {
+                src,
+                dest: dest.clone(),
+                owner,
+                mode: add.chmod.map_or(-1, |m| m as i32),
+                follow_symlink: true,
+                dir_copy_contents: true,
+                create_dest_path: true,
+                timestamp: -1,
+                ..Default::default()
+            },
+        );
+        let shown = format!("ADD {} {dest}", add.url);
+        image.add_history(format!("{shown} # stagefile"), false);
+        Some(op.done(meta(shown)))
+    }
+
+    fn file(&mut self, fs: Option<Output>, image: &mut Image, file: &FileStep, meta: impl Fn(String) -> Meta) -> Option<Output> {
+        let path = join(&current_dir(image), &file.path);
+        let owner = file.chown.map(|(u, g)| owner_ids(u, g));
+        let mut op = FileOp::on(fs);
+        if let Some((parent, _)) = path.rsplit_once('/')
+            && !parent.is_empty()
+        {
+            op.mkdir(pb::FileActionMkDir { path: parent.to_owned(), mode: 0o755, make_parents: true, owner: None, timestamp: -1 });
+        }
+        op.mkfile(pb::FileActionMkFile {
+            path: path.clone(),
+            mode: file.mode as i32,
+            data: file.content.clone().into_bytes(),
+            owner,
+            timestamp: -1,
+        });
+        let shown = format!("FILE {path}");
+        image.add_history(format!("{shown} # stagefile"), false);
+        Some(op.done(meta(shown)))
+    }
+}
+
+/// Stage-level image config: what the stage sets overrides what it inherited.
+fn apply_config(image: &mut Image, stage: &StagePlan) {
+    let c = &stage.config;
+    let shell = image.config.shell.clone().unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
+    let argv = |cmd: &Command| match cmd {
+        Command::Shell(t) => {
+            let mut a = shell.clone();
+            a.push(t.clone());
+            a
+        }
+        Command::Exec(a) => a.clone(),
+    };
+    if let Some(e) = &c.entrypoint {
+        image.config.entrypoint = Some(argv(e));
+        // As in a Dockerfile, a new entrypoint drops the inherited command.
+        if c.cmd.is_none() {
+            image.config.cmd = None;
+        }
+        image.add_history(format!("ENTRYPOINT {:?}", argv(e)), true);
+    }
+    if let Some(cmd) = &c.cmd {
+        image.config.cmd = Some(argv(cmd));
+        image.add_history(format!("CMD {:?}", argv(cmd)), true);
+    }
+    for p in &c.expose {
+        image.config.exposed_ports.insert(p.clone(), serde_json::json!({}));
+        image.add_history(format!("EXPOSE {p}"), true);
+    }
+    if !c.labels.is_empty() {
+        let labels = image.config.labels.get_or_insert_with(BTreeMap::new);
+        for (k, v) in &c.labels {
+            labels.insert(k.clone(), v.clone());
+        }
+        image.add_history(format!("LABEL {}", c.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join(" ")), true);
+    }
+    for v in &c.volumes {
+        image.config.volumes.insert(v.clone(), serde_json::json!({}));
+        image.add_history(format!("VOLUME {v}"), true);
+    }
+    if let Some(s) = &c.stopsignal {
+        image.config.stop_signal = s.clone();
+        image.add_history(format!("STOPSIGNAL {s}"), true);
+    }
+    if let Some(h) = &c.healthcheck {
+        let test = match &h.test {
+            Command::Exec(a) if a.first().is_some_and(|f| f == "NONE") => vec!["NONE".to_owned()],
+            Command::Exec(a) => std::iter::once("CMD".to_owned()).chain(a.iter().cloned()).collect(),
+            Command::Shell(t) => vec!["CMD-SHELL".to_owned(), t.clone()],
+        };
+        image.config.healthcheck = Some(ImageHealthcheck {
+            test: test.clone(),
+            interval: h.interval_ns.unwrap_or(0),
+            timeout: h.timeout_ns.unwrap_or(0),
+            start_period: h.start_period_ns.unwrap_or(0),
+            start_interval: h.start_interval_ns.unwrap_or(0),
+            retries: h.retries.unwrap_or(0),
+        });
+        image.add_history(format!("HEALTHCHECK {test:?}"), true);
+    }
+}
+
+fn owner_ids(uid: u32, gid: u32) -> pb::ChownOpt {
+    use pb::user_opt::User;
+    pb::ChownOpt {
+        user: Some(pb::UserOpt { user: Some(User::ById(uid)) }),
+        group: Some(pb::UserOpt { user: Some(User::ById(gid)) }),
+    }
+}
+
+fn current_dir(image: &Image) -> String {
+    if image.config.working_dir.is_empty() {
+        "/".to_owned()
+    } else {
+        image.config.working_dir.clone()
+    }
+}
+
+/// Joins `path` onto `dir` unless it is absolute; `.` and `..` are resolved, and a
+/// trailing `/` is kept because it means "into this directory" for copies.
+pub fn join(dir: &str, path: &str) -> String {
+    let trailing = path.ends_with('/') || path == "." || path.ends_with("/.");
+    let full = if path.starts_with('/') { path.to_owned() } else { format!("{dir}/{path}") };
+    let mut out = clean_abs(&full);
+    if trailing && out != "/" {
+        out.push('/');
+    }
+    out
+}
+
+/// Normalises a path to an absolute one without `.`/`..`/`//` (never above `/`).
+pub fn clean_abs(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn dest_path(workdir: &str, to: Option<&str>, many: bool) -> String {
+    let mut d = match to {
+        None => {
+            let mut w = clean_abs(workdir);
+            if w != "/" {
+                w.push('/');
+            }
+            w
+        }
+        Some(t) => join(workdir, t),
+    };
+    if many && !d.ends_with('/') {
+        d.push('/');
+    }
+    d
+}
+
+fn basename(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).expect("strings serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_paths_like_a_dockerfile() {
+        assert_eq!(join("/src", "out"), "/src/out");
+        assert_eq!(join("/src", "/abs"), "/abs");
+        assert_eq!(join("/src", "."), "/src/");
+        assert_eq!(join("/src", "a/../b/"), "/src/b/");
+        assert_eq!(join("/", "../../x"), "/x");
+        assert_eq!(dest_path("/app", None, false), "/app/");
+        assert_eq!(dest_path("/", None, false), "/");
+        assert_eq!(dest_path("/app", Some("bin"), true), "/app/bin/");
+        assert_eq!(dest_path("/app", Some("/server"), false), "/server");
+    }
+}
