@@ -11,7 +11,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn read(file: &Path) -> Result<Vec<u8>, ExitCode> {
-    let meta = std::fs::metadata(file).map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))?;
+    let meta = std::fs::metadata(file)
+        .map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))?;
     if meta.len() > crate::spec::MAX_FILE_BYTES as u64 {
         // Refuse before reading a huge file into memory; parse() words the message.
         let d = crate::spec::parse(&vec![b' '; crate::spec::MAX_FILE_BYTES + 1]).unwrap_err();
@@ -33,7 +34,10 @@ fn report(file: &Path, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        eprintln!("{name}: {errors} error{}", if errors == 1 { "" } else { "s" });
+        eprintln!(
+            "{name}: {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -52,7 +56,11 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
     match compile::plan(&bytes, opts) {
         Ok((_, plan)) => {
             let target = &plan.stages[plan.target].name;
-            println!("{}: ok ({} stages to build for target `{target}`)", file.display(), plan.stages.len());
+            println!(
+                "{}: ok ({} stages to build for target `{target}`)",
+                file.display(),
+                plan.stages.len()
+            );
             ExitCode::SUCCESS
         }
         Err(diags) => report(file, &bytes, &diags),
@@ -68,15 +76,22 @@ pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> Exit
         Ok(b) => b,
         Err(code) => return code,
     };
-    let filename = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let filename = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let lower_opts = LowerOptions {
-        source: Some(SourceMap { filename: &filename, data: &bytes }),
+        source: Some(SourceMap {
+            filename: &filename,
+            data: &bytes,
+        }),
         ..Default::default()
     };
     match compile::compile(&bytes, opts, &lower_opts) {
         Ok(lowered) => {
             let out = if dump {
-                let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition)).expect("json");
+                let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition))
+                    .expect("json");
                 s.push('\n');
                 s.into_bytes()
             } else {

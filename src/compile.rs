@@ -13,7 +13,11 @@ pub fn plan(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<
 }
 
 /// The whole pipeline for callers that have no engine to ask for base configs.
-pub fn compile(bytes: &[u8], opts: &BuildOptions, lower_opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic>> {
+pub fn compile(
+    bytes: &[u8],
+    opts: &BuildOptions,
+    lower_opts: &LowerOptions,
+) -> Result<Lowered, Vec<Diagnostic>> {
     let (_, plan) = plan(bytes, opts)?;
     lower::lower(&plan, lower_opts)
 }

@@ -147,7 +147,9 @@ fn byte_range(source: &str, span: Span) -> Option<std::ops::Range<usize>> {
             .map(|(i, _)| i + 1)?
     };
     let line = source[line_start..].split('\n').next().unwrap_or("");
-    let mut chars = line.char_indices().skip(span.column.saturating_sub(1) as usize);
+    let mut chars = line
+        .char_indices()
+        .skip(span.column.saturating_sub(1) as usize);
     let start = chars.next().map(|(i, _)| i).unwrap_or(line.len());
     let len = span.len.max(1) as usize;
     let end = line[start..]
@@ -163,7 +165,9 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d > 0 && *d <= (c.len().max(word.len()) / 3).max(1) + usize::from(c.len() > 5))
+        .filter(|(d, c)| {
+            *d > 0 && *d <= (c.len().max(word.len()) / 3).max(1) + usize::from(c.len() > 5)
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -184,7 +188,8 @@ mod tests {
     #[test]
     fn code_frame_points_at_the_column() {
         let src = "stages:\n  app:\n    form: x\n";
-        let d = Diagnostic::error(Span::new(3, 5, 4), "unknown key `form`").with_help("did you mean `from`?");
+        let d = Diagnostic::error(Span::new(3, 5, 4), "unknown key `form`")
+            .with_help("did you mean `from`?");
         let out = d.render("Stagefile", src);
         assert!(out.contains("Stagefile:3:5"), "{out}");
         assert!(out.contains("form: x"), "{out}");

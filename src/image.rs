@@ -31,23 +31,47 @@ pub struct Image {
 pub struct Config {
     #[serde(rename = "User", default, skip_serializing_if = "String::is_empty")]
     pub user: String,
-    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "ExposedPorts",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub exposed_ports: BTreeMap<String, Value>,
     #[serde(rename = "Env", default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<String>,
-    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub entrypoint: Option<Vec<String>>,
     #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
-    #[serde(rename = "Volumes", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "Volumes",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub volumes: BTreeMap<String, Value>,
-    #[serde(rename = "WorkingDir", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "WorkingDir",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub working_dir: String,
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
-    #[serde(rename = "StopSignal", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "StopSignal",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub stop_signal: String,
-    #[serde(rename = "Healthcheck", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Healthcheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub healthcheck: Option<Healthcheck>,
     #[serde(rename = "Shell", default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<Vec<String>>,
@@ -122,7 +146,8 @@ impl Image {
 
     /// Parses a base image's config as BuildKit's resolver returns it.
     pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let mut img: Image = serde_json::from_slice(bytes).map_err(|e| format!("the image config is not valid JSON: {e}"))?;
+        let mut img: Image = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the image config is not valid JSON: {e}"))?;
         // The new image gets its own creation time; the base's would be misleading.
         img.created = None;
         Ok(img)
@@ -135,16 +160,21 @@ impl Image {
     }
 
     pub fn env(&self, name: &str) -> Option<&str> {
-        self.config
-            .env
-            .iter()
-            .rev()
-            .find_map(|e| e.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v))
+        self.config.env.iter().rev().find_map(|e| {
+            e.split_once('=')
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v)
+        })
     }
 
     pub fn set_env(&mut self, name: &str, value: &str) {
         let entry = format!("{name}={value}");
-        match self.config.env.iter_mut().find(|e| e.split_once('=').is_some_and(|(k, _)| k == name)) {
+        match self
+            .config
+            .env
+            .iter_mut()
+            .find(|e| e.split_once('=').is_some_and(|(k, _)| k == name))
+        {
             Some(e) => *e = entry,
             None => self.config.env.push(entry),
         }

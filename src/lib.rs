@@ -3,13 +3,13 @@
 //!
 //! Data flows one way: bytes → [`spec`] → [`plan`] → [`llb`] → [`gateway`] → BuildKit.
 
-pub mod diag;
-pub mod spec;
-pub mod plan;
-pub mod platform;
-pub mod llb;
-pub mod image;
-pub mod lower;
 pub mod cli;
 pub mod compile;
+pub mod diag;
 pub mod gateway;
+pub mod image;
+pub mod llb;
+pub mod lower;
+pub mod plan;
+pub mod platform;
+pub mod spec;

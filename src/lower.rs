@@ -59,8 +59,14 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         for (k, v) in &plan.labels {
             labels.insert(k.clone(), v.clone());
         }
-        let text: Vec<String> = plan.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-        result.image.add_history(format!("LABEL {}", text.join(" ")), true);
+        let text: Vec<String> = plan
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        result
+            .image
+            .add_history(format!("LABEL {}", text.join(" ")), true);
     }
     let definition = llb::marshal(result.fs.as_ref(), opts.source.as_ref());
     Ok(Lowered {
@@ -89,7 +95,8 @@ impl Lowering<'_> {
                 (base.fs, base.image)
             }
             Source::Image(r) => {
-                let meta = Meta::named(format!("{} FROM {r}", prefix(1))).at_line(stage.from_span.line);
+                let meta =
+                    Meta::named(format!("{} FROM {r}", prefix(1))).at_line(stage.from_span.line);
                 let fs = self.image_source(r, &platform, meta);
                 let image = self
                     .opts
@@ -149,7 +156,12 @@ impl Lowering<'_> {
 
     fn image_source(&self, reference: &str, platform: &pb::Platform, meta: Meta) -> Output {
         let mut attrs = BTreeMap::new();
-        if let Some(mode) = self.opts.resolve_mode.as_deref().filter(|m| *m != "default") {
+        if let Some(mode) = self
+            .opts
+            .resolve_mode
+            .as_deref()
+            .filter(|m| *m != "default")
+        {
             attrs.insert("image.resolvemode".to_owned(), mode.to_owned());
         }
         llb::image(reference, platform, attrs, meta)
@@ -169,9 +181,16 @@ impl Lowering<'_> {
             attrs.insert("local.followpaths".to_owned(), json_list(paths));
         }
         if !self.opts.excludes.is_empty() {
-            attrs.insert("local.excludepatterns".to_owned(), json_list(&self.opts.excludes));
+            attrs.insert(
+                "local.excludepatterns".to_owned(),
+                json_list(&self.opts.excludes),
+            );
         }
-        let c = llb::local("context", attrs, Meta::named("[internal] load build context"));
+        let c = llb::local(
+            "context",
+            attrs,
+            Meta::named("[internal] load build context"),
+        );
         self.context = Some(c.clone());
         c
     }
@@ -181,7 +200,9 @@ impl Lowering<'_> {
             Source::Scratch => None,
             Source::Stage(i) => self.results[*i].fs.clone(),
             Source::Context => Some(self.context()),
-            Source::Image(r) => Some(self.image_source(r, platform, Meta::named(format!("[internal] load {r}")))),
+            Source::Image(r) => {
+                Some(self.image_source(r, platform, Meta::named(format!("[internal] load {r}"))))
+            }
         }
     }
 
@@ -218,7 +239,10 @@ impl Lowering<'_> {
             Some(w) => join(&current_dir(image), w),
             None => current_dir(image),
         };
-        let user = run.user.clone().unwrap_or_else(|| image.config.user.clone());
+        let user = run
+            .user
+            .clone()
+            .unwrap_or_else(|| image.config.user.clone());
         let mut exec_meta = pb::Meta {
             args,
             cwd,
@@ -230,54 +254,98 @@ impl Lowering<'_> {
         let mut ssh_count = 0;
         for m in &run.mounts {
             match m {
-                RunMount::Cache { target, id, sharing, from, mode, uid, gid } => {
+                RunMount::Cache {
+                    target,
+                    id,
+                    sharing,
+                    from,
+                    mode,
+                    uid,
+                    gid,
+                } => {
                     let sharing = match sharing {
                         Sharing::Shared => pb::CacheSharingOpt::Shared,
                         Sharing::Private => pb::CacheSharingOpt::Private,
                         Sharing::Locked => pb::CacheSharingOpt::Locked,
                     };
-                    let (source, selector) = match (from, mode.is_some() || uid.is_some() || gid.is_some()) {
-                        (Some((src, path)), _) => (self.source_fs(src, platform), clean_abs(path)),
-                        (None, true) => {
-                            // Ownership and mode of a fresh cache come from a seed directory.
-                            let mut op = FileOp::on(None);
-                            op.mkdir(pb::FileActionMkDir {
-                                path: "/cache".into(),
-                                mode: mode.unwrap_or(0o755) as i32,
-                                make_parents: true,
-                                owner: Some(owner_ids(uid.unwrap_or(0), gid.unwrap_or(0))),
-                                timestamp: -1,
-                            });
-                            (Some(op.done(Meta::default())), "/cache".to_owned())
-                        }
-                        (None, false) => (None, String::new()),
+                    let (source, selector) =
+                        match (from, mode.is_some() || uid.is_some() || gid.is_some()) {
+                            (Some((src, path)), _) => {
+                                (self.source_fs(src, platform), clean_abs(path))
+                            }
+                            (None, true) => {
+                                // Ownership and mode of a fresh cache come from a seed directory.
+                                let mut op = FileOp::on(None);
+                                op.mkdir(pb::FileActionMkDir {
+                                    path: "/cache".into(),
+                                    mode: mode.unwrap_or(0o755) as i32,
+                                    make_parents: true,
+                                    owner: Some(owner_ids(uid.unwrap_or(0), gid.unwrap_or(0))),
+                                    timestamp: -1,
+                                });
+                                (Some(op.done(Meta::default())), "/cache".to_owned())
+                            }
+                            (None, false) => (None, String::new()),
+                        };
+                    let selector = if selector == "/" {
+                        String::new()
+                    } else {
+                        selector
                     };
-                    let selector = if selector == "/" { String::new() } else { selector };
                     exec.mounts.push(ExecMount {
                         dest: target.clone(),
                         source,
                         selector,
                         readonly: false,
-                        kind: MountKind::Cache { id: id.clone(), sharing },
+                        kind: MountKind::Cache {
+                            id: id.clone(),
+                            sharing,
+                        },
                     });
                 }
-                RunMount::Secret { id, target, env: env_name, required, mode, uid, gid } => {
+                RunMount::Secret {
+                    id,
+                    target,
+                    env: env_name,
+                    required,
+                    mode,
+                    uid,
+                    gid,
+                } => {
                     if let Some(name) = env_name {
-                        exec.secret_env.push(pb::SecretEnv { id: id.clone(), name: name.clone(), optional: !required });
+                        exec.secret_env.push(pb::SecretEnv {
+                            id: id.clone(),
+                            name: name.clone(),
+                            optional: !required,
+                        });
                     }
                     if target.is_some() || env_name.is_none() {
-                        let dest = target.clone().unwrap_or_else(|| format!("/run/secrets/{}", basename(id)));
+                        let dest = target
+                            .clone()
+                            .unwrap_or_else(|| format!("/run/secrets/{}", basename(id)));
                         exec.mounts.push(ExecMount {
                             dest,
                             source: None,
                             selector: String::new(),
                             readonly: true,
-                            kind: MountKind::Secret(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: !required }),
+                            kind: MountKind::Secret(pb::SecretOpt {
+                                id: id.clone(),
+                                uid: *uid,
+                                gid: *gid,
+                                mode: *mode,
+                                optional: !required,
+                            }),
                         });
                     }
                 }
-                RunMount::Ssh { id, target, required } => {
-                    let dest = target.clone().unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_count}"));
+                RunMount::Ssh {
+                    id,
+                    target,
+                    required,
+                } => {
+                    let dest = target
+                        .clone()
+                        .unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_count}"));
                     ssh_count += 1;
                     if ssh_count == 1 {
                         set(&mut env, "SSH_AUTH_SOCK", &dest);
@@ -287,7 +355,13 @@ impl Lowering<'_> {
                         source: None,
                         selector: String::new(),
                         readonly: true,
-                        kind: MountKind::Ssh(pb::SshOpt { id: id.clone(), uid: 0, gid: 0, mode: 0o600, optional: !required }),
+                        kind: MountKind::Ssh(pb::SshOpt {
+                            id: id.clone(),
+                            uid: 0,
+                            gid: 0,
+                            mode: 0o600,
+                            optional: !required,
+                        }),
                     });
                 }
                 RunMount::Tmpfs { target } => exec.mounts.push(ExecMount {
@@ -297,13 +371,22 @@ impl Lowering<'_> {
                     readonly: false,
                     kind: MountKind::Tmpfs,
                 }),
-                RunMount::Bind { from, source, target, rw } => {
+                RunMount::Bind {
+                    from,
+                    source,
+                    target,
+                    rw,
+                } => {
                     let src = self.source_fs(from, platform);
                     let selector = clean_abs(source);
                     exec.mounts.push(ExecMount {
                         dest: target.clone(),
                         source: src,
-                        selector: if selector == "/" { String::new() } else { selector },
+                        selector: if selector == "/" {
+                            String::new()
+                        } else {
+                            selector
+                        },
                         readonly: !rw,
                         kind: MountKind::Bind,
                     });
@@ -333,7 +416,11 @@ impl Lowering<'_> {
         meta: impl Fn(String) -> Meta,
     ) -> Option<Output> {
         let from = self.source_fs(&copy.from, platform);
-        let dest = dest_path(&current_dir(image), copy.to.as_deref(), copy.sources.len() > 1 || copy.parents);
+        let dest = dest_path(
+            &current_dir(image),
+            copy.to.as_deref(),
+            copy.sources.len() > 1 || copy.parents,
+        );
         let owner = copy.chown.map(|(u, g)| owner_ids(u, g));
         let mut op = FileOp::on(fs);
         for src in &copy.sources {
@@ -354,7 +441,11 @@ impl Lowering<'_> {
             if copy.parents {
                 // Copy from the root with the path as a pattern, so its parents are kept.
                 action.src = "/".into();
-                action.include_patterns = vec![src.trim_start_matches("./").trim_start_matches('/').to_owned()];
+                action.include_patterns = vec![
+                    src.trim_start_matches("./")
+                        .trim_start_matches('/')
+                        .to_owned(),
+                ];
             }
             op.copy(from.clone(), action);
         }
@@ -368,21 +459,44 @@ impl Lowering<'_> {
         Some(op.done(meta(shown)))
     }
 
-    fn add(&mut self, fs: Option<Output>, image: &mut Image, add: &AddStep, meta: impl Fn(String) -> Meta) -> Option<Output> {
+    fn add(
+        &mut self,
+        fs: Option<Output>,
+        image: &mut Image,
+        add: &AddStep,
+        meta: impl Fn(String) -> Meta,
+    ) -> Option<Output> {
         let owner = add.chown.map(|(u, g)| owner_ids(u, g));
         let (src_fs, src, dest) = if add.git {
             let (repo, reference) = add.url.split_once('#').unwrap_or((&add.url, ""));
-            let remote = repo.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("git://");
+            let remote = repo
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_start_matches("git://");
             let mut id = format!("git://{remote}");
             if !reference.is_empty() {
                 id = format!("{id}#{reference}");
             }
             let mut attrs = BTreeMap::new();
             attrs.insert("git.fullurl".to_owned(), repo.to_owned());
-            let src = llb::source(id, attrs, Meta::named(format!("[internal] load git source {}", add.url)).cap("source.git"));
-            (src, "/".to_owned(), dest_path(&current_dir(image), add.to.as_deref(), true))
+            let src = llb::source(
+                id,
+                attrs,
+                Meta::named(format!("[internal] load git source {}", add.url)).cap("source.git"),
+            );
+            (
+                src,
+                "/".to_owned(),
+                dest_path(&current_dir(image), add.to.as_deref(), true),
+            )
         } else {
-            let name = add.url.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("download").to_owned();
+            let name = add
+                .url
+                .rsplit('/')
+                .next()
+                .filter(|n| !n.is_empty())
+                .unwrap_or("download")
+                .to_owned();
             let mut attrs = BTreeMap::new();
             let mut m = Meta::named(format!("[internal] download {}", add.url)).cap("source.http");
             if let Some(c) = &add.checksum {
@@ -414,14 +528,26 @@ impl Lowering<'_> {
         Some(op.done(meta(shown)))
     }
 
-    fn file(&mut self, fs: Option<Output>, image: &mut Image, file: &FileStep, meta: impl Fn(String) -> Meta) -> Option<Output> {
+    fn file(
+        &mut self,
+        fs: Option<Output>,
+        image: &mut Image,
+        file: &FileStep,
+        meta: impl Fn(String) -> Meta,
+    ) -> Option<Output> {
         let path = join(&current_dir(image), &file.path);
         let owner = file.chown.map(|(u, g)| owner_ids(u, g));
         let mut op = FileOp::on(fs);
         if let Some((parent, _)) = path.rsplit_once('/')
             && !parent.is_empty()
         {
-            op.mkdir(pb::FileActionMkDir { path: parent.to_owned(), mode: 0o755, make_parents: true, owner: None, timestamp: -1 });
+            op.mkdir(pb::FileActionMkDir {
+                path: parent.to_owned(),
+                mode: 0o755,
+                make_parents: true,
+                owner: None,
+                timestamp: -1,
+            });
         }
         op.mkfile(pb::FileActionMkFile {
             path: path.clone(),
@@ -439,7 +565,11 @@ impl Lowering<'_> {
 /// Stage-level image config: what the stage sets overrides what it inherited.
 fn apply_config(image: &mut Image, stage: &StagePlan) {
     let c = &stage.config;
-    let shell = image.config.shell.clone().unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
+    let shell = image
+        .config
+        .shell
+        .clone()
+        .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
     let argv = |cmd: &Command| match cmd {
         Command::Shell(t) => {
             let mut a = shell.clone();
@@ -461,7 +591,10 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
         image.add_history(format!("CMD {:?}", argv(cmd)), true);
     }
     for p in &c.expose {
-        image.config.exposed_ports.insert(p.clone(), serde_json::json!({}));
+        image
+            .config
+            .exposed_ports
+            .insert(p.clone(), serde_json::json!({}));
         image.add_history(format!("EXPOSE {p}"), true);
     }
     if !c.labels.is_empty() {
@@ -469,10 +602,23 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
         for (k, v) in &c.labels {
             labels.insert(k.clone(), v.clone());
         }
-        image.add_history(format!("LABEL {}", c.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join(" ")), true);
+        image.add_history(
+            format!(
+                "LABEL {}",
+                c.labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            true,
+        );
     }
     for v in &c.volumes {
-        image.config.volumes.insert(v.clone(), serde_json::json!({}));
+        image
+            .config
+            .volumes
+            .insert(v.clone(), serde_json::json!({}));
         image.add_history(format!("VOLUME {v}"), true);
     }
     if let Some(s) = &c.stopsignal {
@@ -482,7 +628,9 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
     if let Some(h) = &c.healthcheck {
         let test = match &h.test {
             Command::Exec(a) if a.first().is_some_and(|f| f == "NONE") => vec!["NONE".to_owned()],
-            Command::Exec(a) => std::iter::once("CMD".to_owned()).chain(a.iter().cloned()).collect(),
+            Command::Exec(a) => std::iter::once("CMD".to_owned())
+                .chain(a.iter().cloned())
+                .collect(),
             Command::Shell(t) => vec!["CMD-SHELL".to_owned(), t.clone()],
         };
         image.config.healthcheck = Some(ImageHealthcheck {
@@ -500,8 +648,12 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
 fn owner_ids(uid: u32, gid: u32) -> pb::ChownOpt {
     use pb::user_opt::User;
     pb::ChownOpt {
-        user: Some(pb::UserOpt { user: Some(User::ById(uid)) }),
-        group: Some(pb::UserOpt { user: Some(User::ById(gid)) }),
+        user: Some(pb::UserOpt {
+            user: Some(User::ById(uid)),
+        }),
+        group: Some(pb::UserOpt {
+            user: Some(User::ById(gid)),
+        }),
     }
 }
 
@@ -517,7 +669,11 @@ fn current_dir(image: &Image) -> String {
 /// trailing `/` is kept because it means "into this directory" for copies.
 pub fn join(dir: &str, path: &str) -> String {
     let trailing = path.ends_with('/') || path == "." || path.ends_with("/.");
-    let full = if path.starts_with('/') { path.to_owned() } else { format!("{dir}/{path}") };
+    let full = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{dir}/{path}")
+    };
     let mut out = clean_abs(&full);
     if trailing && out != "/" {
         out.push('/');

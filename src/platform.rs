@@ -25,11 +25,21 @@ impl Platform {
             [arch] if !arch.is_empty() => ("linux", *arch, None),
             [os, arch] => (*os, *arch, None),
             [os, arch, variant] => (*os, *arch, Some(*variant)),
-            _ => return Err(format!("`{s}` is not a platform; write os/arch[/variant], e.g. linux/arm64")),
+            _ => {
+                return Err(format!(
+                    "`{s}` is not a platform; write os/arch[/variant], e.g. linux/arm64"
+                ));
+            }
         };
-        let valid = |p: &str| p.starts_with(|c: char| c.is_ascii_alphanumeric()) && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let valid = |p: &str| {
+            p.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        };
         if !valid(os) || !valid(arch) || variant.is_some_and(|v| !valid(v)) {
-            return Err(format!("`{s}` is not a platform; write os/arch[/variant], e.g. linux/arm64"));
+            return Err(format!(
+                "`{s}` is not a platform; write os/arch[/variant], e.g. linux/arm64"
+            ));
         }
         let os = os.to_ascii_lowercase();
         let (arch, mut variant) = match arch.to_ascii_lowercase().as_str() {
@@ -73,10 +83,19 @@ mod tests {
 
     #[test]
     fn normalises_common_spellings() {
-        assert_eq!(Platform::parse("linux/x86_64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("linux/arm64/v8").unwrap().to_string(), "linux/arm64");
+        assert_eq!(
+            Platform::parse("linux/x86_64").unwrap().to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            Platform::parse("linux/arm64/v8").unwrap().to_string(),
+            "linux/arm64"
+        );
         assert_eq!(Platform::parse("arm").unwrap().to_string(), "linux/arm/v7");
-        assert_eq!(Platform::parse("linux/arm/v6").unwrap().to_string(), "linux/arm/v6");
+        assert_eq!(
+            Platform::parse("linux/arm/v6").unwrap().to_string(),
+            "linux/arm/v6"
+        );
     }
 
     #[test]

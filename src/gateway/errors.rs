@@ -16,7 +16,11 @@ const CODE_UNKNOWN: i32 = 2;
 /// A build failure from Stagefile diagnostics, each framed at its line by buildx.
 pub fn from_diagnostics(filename: &str, data: &[u8], diags: &[Diagnostic]) -> Status {
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
-    let shown = if errors.is_empty() { diags.iter().collect() } else { errors };
+    let shown = if errors.is_empty() {
+        diags.iter().collect()
+    } else {
+        errors
+    };
     let mut message = shown
         .iter()
         .map(|d| d.one_line(filename))

@@ -26,7 +26,10 @@ const CONFIG_KEY: &str = "containerimage.config";
 /// thread, so the runtime is shut down in the background and the process exits explicitly
 /// instead of waiting for that thread.
 pub fn run() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             log::error!("cannot start the runtime: {e}");
@@ -63,8 +66,14 @@ async fn serve(env: Env) -> i32 {
         ))),
     };
     let request = match outcome {
-        Ok(result) => fe::ReturnRequest { result: Some(result), error: None },
-        Err(status) => fe::ReturnRequest { result: None, error: Some(status) },
+        Ok(result) => fe::ReturnRequest {
+            result: Some(result),
+            error: None,
+        },
+        Err(status) => fe::ReturnRequest {
+            result: None,
+            error: Some(status),
+        },
     };
     match client.r#return(request).await {
         Ok(_) => 0,
@@ -85,11 +94,28 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     let filename = env.filename().to_owned();
 
     let (stagefile, dockerignore) = tokio::join!(
-        read_local(client.clone(), &env, "dockerfile", &filename, "dockerfile", "[internal] load build definition"),
-        read_local(client.clone(), &env, "context", ".dockerignore", "context-.dockerignore", "[internal] load .dockerignore"),
+        read_local(
+            client.clone(),
+            &env,
+            "dockerfile",
+            &filename,
+            "dockerfile",
+            "[internal] load build definition"
+        ),
+        read_local(
+            client.clone(),
+            &env,
+            "context",
+            ".dockerignore",
+            "context-.dockerignore",
+            "[internal] load .dockerignore"
+        ),
     );
     let data = stagefile.map_err(|e| {
-        errors::plain(format!("cannot read {filename} from the build definition: {}", e.message))
+        errors::plain(format!(
+            "cannot read {filename} from the build definition: {}",
+            e.message
+        ))
     })?;
     let excludes = dockerignore.map(|d| parse_ignore(&d)).unwrap_or_default();
 
@@ -103,17 +129,25 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         session_id: Some(env.session_id.clone()).filter(|s| !s.is_empty()),
         resolve_mode: env.opt("image-resolve-mode").map(str::to_owned),
         excludes: all_excludes,
-        source: Some(SourceMap { filename: &filename, data: &data }),
+        source: Some(SourceMap {
+            filename: &filename,
+            data: &data,
+        }),
         base_configs,
     };
     let lowered = lower::lower(&plan, &lower_opts)
         .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
 
     let mut result = fe::Result::default();
-    result.metadata.insert(CONFIG_KEY.to_owned(), lowered.image.to_json());
+    result
+        .metadata
+        .insert(CONFIG_KEY.to_owned(), lowered.image.to_json());
     if lowered.definition.def.is_empty() {
         // The target is plain scratch: an empty ref is BuildKit's empty filesystem.
-        result.result = Some(fe::result::Result::Ref(fe::Ref { id: String::new(), def: None }));
+        result.result = Some(fe::result::Result::Ref(fe::Ref {
+            id: String::new(),
+            def: None,
+        }));
         return Ok(result);
     }
     let solved = client
@@ -166,10 +200,18 @@ async fn read_local(
     let id = match solved.result.and_then(|r| r.result) {
         Some(fe::result::Result::Ref(r)) => r.id,
         Some(fe::result::Result::RefDeprecated(id)) => id,
-        _ => return Err(errors::plain(format!("BuildKit returned no files for `{local}`"))),
+        _ => {
+            return Err(errors::plain(format!(
+                "BuildKit returned no files for `{local}`"
+            )));
+        }
     };
     let data = client
-        .read_file(fe::ReadFileRequest { r#ref: id, file_path: path.to_owned(), ..Default::default() })
+        .read_file(fe::ReadFileRequest {
+            r#ref: id,
+            file_path: path.to_owned(),
+            ..Default::default()
+        })
         .await
         .map_err(|e| errors::from_rpc(path, &e))?
         .into_inner()
@@ -191,7 +233,10 @@ async fn resolve_images(
         let request = fe::ResolveImageConfigRequest {
             r#ref: reference.clone(),
             platform: Some(platform.to_pb()),
-            resolve_mode: env.opt("image-resolve-mode").unwrap_or("default").to_owned(),
+            resolve_mode: env
+                .opt("image-resolve-mode")
+                .unwrap_or("default")
+                .to_owned(),
             log_name: format!("[internal] load metadata for {reference}"),
             session_id: env.session_id.clone(),
             ..Default::default()
@@ -201,7 +246,8 @@ async fn resolve_images(
     }
     let mut configs = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
-        let (key, answer) = joined.map_err(|e| errors::plain(format!("resolving base images failed: {e}")))?;
+        let (key, answer) =
+            joined.map_err(|e| errors::plain(format!("resolving base images failed: {e}")))?;
         let response = answer.map_err(|e| {
             // Point at the first stage built from this image.
             let line = plan
@@ -211,7 +257,9 @@ async fn resolve_images(
                 .map_or(0, |s| s.from_span.line);
             let mut status = errors::from_rpc(&format!("cannot load base image {}", key.0), &e);
             if line > 0 {
-                status.details.push(errors::source_detail(filename, data, line));
+                status
+                    .details
+                    .push(errors::source_detail(filename, data, line));
             }
             status
         })?;
@@ -234,7 +282,10 @@ fn cache_imports(env: &Env) -> Vec<fe::CacheOptionsEntry> {
         .and_then(|j| serde_json::from_str::<Vec<Entry>>(j).ok())
         .unwrap_or_default()
         .into_iter()
-        .map(|e| fe::CacheOptionsEntry { r#type: e.kind, attrs: e.attrs })
+        .map(|e| fe::CacheOptionsEntry {
+            r#type: e.kind,
+            attrs: e.attrs,
+        })
         .collect()
 }
 
@@ -251,4 +302,3 @@ pub fn parse_ignore(data: &[u8]) -> Vec<String> {
         })
         .collect()
 }
-

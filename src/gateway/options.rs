@@ -41,11 +41,16 @@ impl Env {
 
     /// The Stagefile's name inside the `dockerfile` local.
     pub fn filename(&self) -> &str {
-        self.opt("filename").filter(|f| !f.is_empty()).unwrap_or("Dockerfile")
+        self.opt("filename")
+            .filter(|f| !f.is_empty())
+            .unwrap_or("Dockerfile")
     }
 
     pub fn build_options(&self) -> Result<BuildOptions, String> {
-        let build_platform = self.worker_platform.clone().unwrap_or_else(Platform::linux_amd64);
+        let build_platform = self
+            .worker_platform
+            .clone()
+            .unwrap_or_else(Platform::linux_amd64);
         let target_platform = match self.opt("platform").filter(|p| !p.is_empty()) {
             Some(list) => {
                 let first = list.split(',').next().unwrap_or(list);
@@ -65,7 +70,10 @@ impl Env {
             Some(list) => NoCache::Stages(list.split(',').map(str::to_owned).collect()),
         };
         Ok(BuildOptions {
-            target: self.opt("target").filter(|t| !t.is_empty()).map(str::to_owned),
+            target: self
+                .opt("target")
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
             build_args: prefixed("build-arg:"),
             labels: prefixed("label:"),
             target_platform,
@@ -80,7 +88,10 @@ fn worker_platform(json: &str) -> Option<Platform> {
     let p = workers.get(0)?.get("Platforms")?.get(0)?;
     let os = p.get("os")?.as_str()?;
     let arch = p.get("architecture")?.as_str()?;
-    let variant = p.get("variant").and_then(|v| v.as_str()).filter(|v| !v.is_empty());
+    let variant = p
+        .get("variant")
+        .and_then(|v| v.as_str())
+        .filter(|v| !v.is_empty());
     let text = match variant {
         Some(v) => format!("{os}/{arch}/{v}"),
         None => format!("{os}/{arch}"),

@@ -19,10 +19,17 @@ pub async fn connect() -> Result<Client, tonic::transport::Error> {
     let connector = tower::service_fn(move |_: Uri| {
         let stream = slot.lock().ok().and_then(|mut s| s.take());
         async move {
-            stream.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotConnected, "the stdio connection was already used"))
+            stream.ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotConnected,
+                    "the stdio connection was already used",
+                )
+            })
         }
     });
-    let channel = Endpoint::from_static("http://localhost").connect_with_connector(connector).await?;
+    let channel = Endpoint::from_static("http://localhost")
+        .connect_with_connector(connector)
+        .await?;
     Ok(LlbBridgeClient::new(channel)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES))

@@ -2,12 +2,21 @@
 
 use bollard_buildkit_proto::pb;
 use prost::Message;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Each op in definition order, with inputs shown as positions in that order.
 pub fn dump(def: &pb::Definition) -> Value {
-    let digests: Vec<String> = def.def.iter().map(|b| super::marshal::digest_of(b)).collect();
-    let position = |d: &str| digests.iter().position(|x| x == d).map_or(json!(d), |p| json!(p));
+    let digests: Vec<String> = def
+        .def
+        .iter()
+        .map(|b| super::marshal::digest_of(b))
+        .collect();
+    let position = |d: &str| {
+        digests
+            .iter()
+            .position(|x| x == d)
+            .map_or(json!(d), |p| json!(p))
+    };
     let ops: Vec<Value> = def
         .def
         .iter()
@@ -26,7 +35,13 @@ pub fn dump(def: &pb::Definition) -> Value {
                 let inputs: Vec<Value> = op
                     .inputs
                     .iter()
-                    .map(|i| if i.index == 0 { position(&i.digest) } else { json!([position(&i.digest), i.index]) })
+                    .map(|i| {
+                        if i.index == 0 {
+                            position(&i.digest)
+                        } else {
+                            json!([position(&i.digest), i.index])
+                        }
+                    })
                     .collect();
                 o.insert("inputs".into(), json!(inputs));
             }
@@ -48,7 +63,10 @@ pub fn dump(def: &pb::Definition) -> Value {
                     o.insert("exec".into(), exec(e));
                 }
                 Some(pb::op::Op::File(f)) => {
-                    o.insert("file".into(), Value::Array(f.actions.iter().map(file_action).collect()));
+                    o.insert(
+                        "file".into(),
+                        Value::Array(f.actions.iter().map(file_action).collect()),
+                    );
                 }
                 Some(_) => {
                     o.insert("other".into(), json!(format!("{:?}", op.op)));
@@ -106,11 +124,18 @@ fn exec(e: &pb::ExecOp) -> Value {
                 mo.insert("readonly".into(), json!(true));
             }
             if let Some(c) = &m.cache_opt {
-                let sharing = pb::CacheSharingOpt::try_from(c.sharing).map_or("unknown", |s| s.as_str_name());
-                mo.insert("cache".into(), json!({ "id": c.id, "sharing": sharing.to_ascii_lowercase() }));
+                let sharing =
+                    pb::CacheSharingOpt::try_from(c.sharing).map_or("unknown", |s| s.as_str_name());
+                mo.insert(
+                    "cache".into(),
+                    json!({ "id": c.id, "sharing": sharing.to_ascii_lowercase() }),
+                );
             }
             if let Some(s) = &m.secret_opt {
-                mo.insert("secret".into(), json!({ "id": s.id, "mode": format!("{:o}", s.mode), "optional": s.optional }));
+                mo.insert(
+                    "secret".into(),
+                    json!({ "id": s.id, "mode": format!("{:o}", s.mode), "optional": s.optional }),
+                );
             }
             if let Some(s) = &m.ssh_opt {
                 mo.insert("ssh".into(), json!({ "id": s.id, "optional": s.optional }));
@@ -126,7 +151,11 @@ fn exec(e: &pb::ExecOp) -> Value {
         o.insert("security".into(), json!(e.security));
     }
     if !e.secretenv.is_empty() {
-        let s: Vec<Value> = e.secretenv.iter().map(|s| json!({ "id": s.id, "name": s.name })).collect();
+        let s: Vec<Value> = e
+            .secretenv
+            .iter()
+            .map(|s| json!({ "id": s.id, "name": s.name }))
+            .collect();
         o.insert("secretenv".into(), json!(s));
     }
     Value::Object(o)

@@ -51,13 +51,22 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
         def.metadata.insert(digest.clone(), metadata(&v.meta));
         if let (Some((start, end)), Some(_)) = (v.meta.lines, source) {
             let range = pb::Range {
-                start: Some(pb::Position { line: start as i32, character: 0 }),
-                end: Some(pb::Position { line: end as i32, character: 0 }),
+                start: Some(pb::Position {
+                    line: start as i32,
+                    character: 0,
+                }),
+                end: Some(pb::Position {
+                    line: end as i32,
+                    character: 0,
+                }),
             };
             locations.insert(
                 digest,
                 pb::Locations {
-                    locations: vec![pb::Location { source_index: 0, ranges: vec![range] }],
+                    locations: vec![pb::Location {
+                        source_index: 0,
+                        ranges: vec![range],
+                    }],
                 },
             );
         }
@@ -76,7 +85,10 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
     caps.insert("meta.description".to_owned(), true);
     def.metadata.insert(
         digest_of(&bytes),
-        pb::OpMetadata { caps, ..Default::default() },
+        pb::OpMetadata {
+            caps,
+            ..Default::default()
+        },
     );
     def.def.push(bytes);
     if let Some(src) = source {
@@ -104,7 +116,7 @@ fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> pb::Op {
         .collect();
     let op = match &v.kind {
         Kind::Source(s) => pb::op::Op::Source(s.clone()),
-        Kind::Exec(e) => pb::op::Op::Exec(e.clone()),
+        Kind::Exec(e) => pb::op::Op::Exec((**e).clone()),
         Kind::File(actions) => {
             let n = v.inputs.len() as i64;
             let index_of = |r: &FileRef| -> i64 {
@@ -146,7 +158,8 @@ fn metadata(meta: &super::Meta) -> pb::OpMetadata {
     if let Some(name) = &meta.name {
         description.insert("llb.customname".to_owned(), name.clone());
     }
-    let mut caps: BTreeMap<String, bool> = meta.caps.iter().map(|c| (c.to_string(), true)).collect();
+    let mut caps: BTreeMap<String, bool> =
+        meta.caps.iter().map(|c| (c.to_string(), true)).collect();
     if meta.ignore_cache {
         caps.insert("meta.ignorecache".to_owned(), true);
     }

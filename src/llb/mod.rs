@@ -7,7 +7,7 @@ mod dump;
 mod marshal;
 
 pub use dump::dump;
-pub use marshal::{marshal, SourceMap};
+pub use marshal::{SourceMap, marshal};
 
 use bollard_buildkit_proto::pb;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +31,7 @@ struct Vertex {
 #[derive(Debug)]
 enum Kind {
     Source(pb::SourceOp),
-    Exec(pb::ExecOp),
+    Exec(Box<pb::ExecOp>),
     File(Vec<FileAction>),
 }
 
@@ -84,12 +84,22 @@ fn vertex(kind: Kind, inputs: Vec<Output>, platform: Option<pb::Platform>, meta:
 }
 
 /// `docker-image://` source.
-pub fn image(reference: &str, platform: &pb::Platform, attrs: BTreeMap<String, String>, meta: Meta) -> Output {
+pub fn image(
+    reference: &str,
+    platform: &pb::Platform,
+    attrs: BTreeMap<String, String>,
+    meta: Meta,
+) -> Output {
     let op = pb::SourceOp {
         identifier: format!("docker-image://{reference}"),
         attrs,
     };
-    vertex(Kind::Source(op), vec![], Some(platform.clone()), meta.cap("source.image"))
+    vertex(
+        Kind::Source(op),
+        vec![],
+        Some(platform.clone()),
+        meta.cap("source.image"),
+    )
 }
 
 /// `local://` source (the build context or the Stagefile's folder).
@@ -114,7 +124,12 @@ pub fn local(name: &str, attrs: BTreeMap<String, String>, meta: Meta) -> Output 
 
 /// Any other source: `https://…`, `git://…`.
 pub fn source(identifier: String, attrs: BTreeMap<String, String>, meta: Meta) -> Output {
-    vertex(Kind::Source(pb::SourceOp { identifier, attrs }), vec![], None, meta)
+    vertex(
+        Kind::Source(pb::SourceOp { identifier, attrs }),
+        vec![],
+        None,
+        meta,
+    )
 }
 
 /// A mount of an exec op; the root mount is given separately to [`Exec::new`].
@@ -130,7 +145,10 @@ pub struct ExecMount {
 #[derive(Clone, Debug)]
 pub enum MountKind {
     Bind,
-    Cache { id: String, sharing: pb::CacheSharingOpt },
+    Cache {
+        id: String,
+        sharing: pb::CacheSharingOpt,
+    },
     Tmpfs,
     Secret(pb::SecretOpt),
     Ssh(pb::SshOpt),
@@ -185,7 +203,12 @@ impl Exec {
         }];
         // Stable order: by destination, with secrets and ssh last, as BuildKit's Go client does.
         let mut extra = self.mounts;
-        extra.sort_by_key(|m| (matches!(m.kind, MountKind::Secret(_) | MountKind::Ssh(_)), m.dest.clone()));
+        extra.sort_by_key(|m| {
+            (
+                matches!(m.kind, MountKind::Secret(_) | MountKind::Ssh(_)),
+                m.dest.clone(),
+            )
+        });
         for m in &extra {
             if !m.selector.is_empty() {
                 meta = meta.cap("exec.mount.selector");
@@ -248,7 +271,7 @@ impl Exec {
             secretenv: self.secret_env,
             ..Default::default()
         };
-        vertex(Kind::Exec(op), inputs, Some(self.platform), meta)
+        vertex(Kind::Exec(Box::new(op)), inputs, Some(self.platform), meta)
     }
 }
 

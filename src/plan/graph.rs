@@ -26,14 +26,18 @@ pub(super) fn build_order(target: usize, stages: &[Resolved]) -> Result<Vec<usiz
                     Mark::Done => {}
                     Mark::Open => {
                         let start = path.iter().position(|&n| n == dep).unwrap_or(0);
-                        let mut cycle: Vec<&str> =
-                            path[start..].iter().map(|&i| stages[i].plan.name.as_str()).collect();
+                        let mut cycle: Vec<&str> = path[start..]
+                            .iter()
+                            .map(|&i| stages[i].plan.name.as_str())
+                            .collect();
                         cycle.push(&stages[dep].plan.name);
                         return Err(Diagnostic::error(
                             span,
                             format!("stages form a cycle: {}", cycle.join(" → ")),
                         )
-                        .with_help("a stage cannot depend, directly or through others, on itself"));
+                        .with_help(
+                            "a stage cannot depend, directly or through others, on itself",
+                        ));
                     }
                     Mark::New => {
                         marks[dep] = Mark::Open;
@@ -73,7 +77,9 @@ pub(super) fn assemble(
     };
     let mut stages = Vec::with_capacity(order.len());
     for &file_index in order {
-        let mut stage = by_index[file_index].take().expect("each stage is ordered once");
+        let mut stage = by_index[file_index]
+            .take()
+            .expect("each stage is ordered once");
         renumber(&mut stage.base);
         for step in &mut stage.steps {
             match &mut step.kind {
@@ -82,7 +88,10 @@ pub(super) fn assemble(
                     for m in &mut r.mounts {
                         match m {
                             RunMount::Bind { from, .. } => renumber(from),
-                            RunMount::Cache { from: Some((from, _)), .. } => renumber(from),
+                            RunMount::Cache {
+                                from: Some((from, _)),
+                                ..
+                            } => renumber(from),
                             _ => {}
                         }
                     }
@@ -122,9 +131,16 @@ pub(super) fn assemble(
                 StepKind::Run(r) => {
                     for m in &r.mounts {
                         match m {
-                            RunMount::Bind { from: Source::Context, source, .. } => use_context(source),
+                            RunMount::Bind {
+                                from: Source::Context,
+                                source,
+                                ..
+                            } => use_context(source),
                             RunMount::Bind { from, .. } => image(from),
-                            RunMount::Cache { from: Some((from, _)), .. } => image(from),
+                            RunMount::Cache {
+                                from: Some((from, _)),
+                                ..
+                            } => image(from),
                             _ => {}
                         }
                     }
@@ -134,8 +150,11 @@ pub(super) fn assemble(
         }
     }
 
-    let mut labels: Vec<(String, String)> =
-        file.labels.iter().map(|(k, v)| (k.value.clone(), v.0.clone())).collect();
+    let mut labels: Vec<(String, String)> = file
+        .labels
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.0.clone()))
+        .collect();
     for (k, v) in &opts.labels {
         labels.retain(|(n, _)| n != k);
         labels.push((k.clone(), v.clone()));

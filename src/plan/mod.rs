@@ -8,9 +8,9 @@ pub mod reference;
 mod stage;
 pub mod vars;
 
-use crate::diag::{suggest, Diagnostic, Span};
+use crate::diag::{Diagnostic, Span, suggest};
 use crate::platform::Platform;
-use crate::spec::{self, span_of, Stagefile};
+use crate::spec::{self, Stagefile, span_of};
 use std::collections::{BTreeMap, BTreeSet};
 use vars::Scope;
 
@@ -307,7 +307,10 @@ fn global_scope(file: &Stagefile, opts: &BuildOptions) -> Scope {
         scope.set(format!("{prefix}PLATFORM"), Some(p.to_string()));
         scope.set(format!("{prefix}OS"), Some(p.os.clone()));
         scope.set(format!("{prefix}ARCH"), Some(p.arch.clone()));
-        scope.set(format!("{prefix}VARIANT"), Some(p.variant.clone().unwrap_or_default()));
+        scope.set(
+            format!("{prefix}VARIANT"),
+            Some(p.variant.clone().unwrap_or_default()),
+        );
     };
     platform_values(&opts.target_platform, "TARGET", &mut scope);
     platform_values(&opts.build_platform, "BUILD", &mut scope);
@@ -328,7 +331,10 @@ fn select_target(
     names: &[String],
 ) -> Result<usize, Diagnostic> {
     let (wanted, span) = match (&opts.target, &file.target) {
-        (Some(t), _) if !t.is_empty() => (t.clone(), file.target.as_ref().map_or(span_of(&file.stages), span_of)),
+        (Some(t), _) if !t.is_empty() => (
+            t.clone(),
+            file.target.as_ref().map_or(span_of(&file.stages), span_of),
+        ),
         (_, Some(t)) => (t.value.clone(), span_of(t)),
         _ => return Ok(names.len().saturating_sub(1)),
     };
@@ -351,7 +357,9 @@ pub(crate) fn expand_at(scope: &Scope, text: &str, span: Span) -> Result<String,
         vars::ExpandError::Undefined { name, defined } => {
             let d = Diagnostic::error(span, format!("variable `{name}` is not defined"));
             match suggest(&name, defined.iter().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean `{s}`? (write `${{{name}:-}}` for an optional one)")),
+                Some(s) => d.with_help(format!(
+                    "did you mean `{s}`? (write `${{{name}:-}}` for an optional one)"
+                )),
                 None => d.with_help(format!(
                     "defined here: {}; declare it under `args` or write `${{{name}:-}}`",
                     defined.join(", ")
@@ -362,7 +370,12 @@ pub(crate) fn expand_at(scope: &Scope, text: &str, span: Span) -> Result<String,
             span,
             format!("arg `{name}` has no value"),
         )
-        .with_help(format!("pass --build-arg {name}=…, give it a default under `args`, or write `${{{name}:-}}`")),
+        .with_help(format!(
+            "pass --build-arg {name}=…, give it a default under `args`, or write `${{{name}:-}}`"
+        )),
         vars::ExpandError::Syntax(msg) => Diagnostic::error(span, msg),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,11 @@
 /// or digest is given, and rejects what no registry would accept.
 pub fn normalize(reference: &str) -> Result<String, String> {
     let r = reference.trim();
-    let bad = |why: &str| Err(format!("`{reference}` is not a valid image reference: {why}"));
+    let bad = |why: &str| {
+        Err(format!(
+            "`{reference}` is not a valid image reference: {why}"
+        ))
+    };
     if r.is_empty() {
         return bad("it is empty");
     }
@@ -19,9 +23,9 @@ pub fn normalize(reference: &str) -> Result<String, String> {
         None => (r, None),
     };
     if let Some(d) = digest {
-        let ok = d
-            .split_once(':')
-            .is_some_and(|(alg, hex)| !alg.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit()));
+        let ok = d.split_once(':').is_some_and(|(alg, hex)| {
+            !alg.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
         if !ok {
             return bad("the digest must look like sha256:<hex>");
         }
@@ -29,26 +33,36 @@ pub fn normalize(reference: &str) -> Result<String, String> {
     // A tag is after the last ':' that comes after the last '/'.
     let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
     let (name, tag) = match name_tag[last_slash..].rfind(':') {
-        Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
+        Some(i) => (
+            &name_tag[..last_slash + i],
+            Some(&name_tag[last_slash + i + 1..]),
+        ),
         None => (name_tag, None),
     };
     if let Some(t) = tag
         && (t.is_empty()
             || t.len() > 128
-            || !t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)))
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)))
     {
         return bad("the tag may only hold letters, digits, `_`, `.` and `-`");
     }
     let mut parts: Vec<&str> = name.split('/').collect();
     let has_domain = parts.len() > 1
         && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost");
-    let domain = if has_domain { parts.remove(0) } else { "docker.io" };
+    let domain = if has_domain {
+        parts.remove(0)
+    } else {
+        "docker.io"
+    };
     if parts.len() == 1 && domain == "docker.io" {
         parts.insert(0, "library");
     }
     for p in &parts {
         let ok = !p.is_empty()
-            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
             && p.starts_with(|c: char| c.is_ascii_alphanumeric());
         if !ok {
             return bad("path parts may only hold lowercase letters, digits, `.`, `_` and `-`");
@@ -76,10 +90,19 @@ mod tests {
 
     #[test]
     fn normalises_like_docker() {
-        assert_eq!(normalize("busybox").unwrap(), "docker.io/library/busybox:latest");
-        assert_eq!(normalize("golang:1.22-alpine").unwrap(), "docker.io/library/golang:1.22-alpine");
+        assert_eq!(
+            normalize("busybox").unwrap(),
+            "docker.io/library/busybox:latest"
+        );
+        assert_eq!(
+            normalize("golang:1.22-alpine").unwrap(),
+            "docker.io/library/golang:1.22-alpine"
+        );
         assert_eq!(normalize("me/app:1").unwrap(), "docker.io/me/app:1");
-        assert_eq!(normalize("localhost:5000/x/y").unwrap(), "localhost:5000/x/y:latest");
+        assert_eq!(
+            normalize("localhost:5000/x/y").unwrap(),
+            "localhost:5000/x/y:latest"
+        );
         assert_eq!(normalize("ghcr.io/o/r:v1").unwrap(), "ghcr.io/o/r:v1");
         let d = format!("alpine@sha256:{}", "a".repeat(64));
         assert_eq!(normalize(&d).unwrap(), format!("docker.io/library/{d}"));

@@ -1,6 +1,6 @@
 //! Resolution of one stage: its base, state, steps and image config edits.
 
-use super::vars::{referenced_names, Scope};
+use super::vars::{Scope, referenced_names};
 use super::*;
 use crate::spec::{OneOrMany, Short, Spanned, Step};
 
@@ -59,19 +59,21 @@ pub(super) fn resolve(
     }
     .unwrap_or_else(|| opts.target_platform.clone());
     let workdir = stage.workdir.as_ref().and_then(|w| cx.expand(w));
-    let user = stage.user.as_ref().and_then(|u| cx.expand_text(&u.value.0, span_of(u)));
+    let user = stage
+        .user
+        .as_ref()
+        .and_then(|u| cx.expand_text(&u.value.0, span_of(u)));
     let shell = stage.shell.as_ref().and_then(|s| {
         if s.value.is_empty() {
-            cx.fail(Diagnostic::error(span_of(s), "`shell` must name a program").with_help("for example [/bin/bash, -c]"))
+            cx.fail(
+                Diagnostic::error(span_of(s), "`shell` must name a program")
+                    .with_help("for example [/bin/bash, -c]"),
+            )
         } else {
             Some(s.value.clone())
         }
     });
-    let steps = stage
-        .steps
-        .iter()
-        .filter_map(|s| cx.step(s))
-        .collect();
+    let steps = stage.steps.iter().filter_map(|s| cx.step(s)).collect();
     let config = cx.config(stage);
     let no_cache = match &opts.no_cache {
         NoCache::None => false,
@@ -103,11 +105,20 @@ pub(super) fn resolve(
 fn check_env_name(cx: &mut Ctx, key: &Spanned<String>) {
     let ok = !key.value.is_empty()
         && !key.value.contains('=')
-        && !key.value.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !key
+            .value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
     if !ok {
         cx.diags.push(
-            Diagnostic::error(span_of(key), format!("`{}` is not a valid environment variable name", key.value.escape_debug()))
-                .with_help("names may not be empty or contain `=`, spaces or control characters"),
+            Diagnostic::error(
+                span_of(key),
+                format!(
+                    "`{}` is not a valid environment variable name",
+                    key.value.escape_debug()
+                ),
+            )
+            .with_help("names may not be empty or contain `=`, spaces or control characters"),
         );
     }
 }
@@ -171,7 +182,9 @@ impl Ctx<'_> {
             Err(msg) => {
                 let mut d = Diagnostic::error(span, msg);
                 if let Some(s) = suggest(&text, self.names.iter().map(String::as_str)) {
-                    d = d.with_help(format!("no stage is named `{text}`; did you mean stage `{s}`?"));
+                    d = d.with_help(format!(
+                        "no stage is named `{text}`; did you mean stage `{s}`?"
+                    ));
                 }
                 self.diags.push(d);
                 Source::Scratch
@@ -236,7 +249,11 @@ impl Ctx<'_> {
             ("args", s.args.first().map(span_of), &["run"]),
             ("from", s.from.as_ref().map(span_of), &["copy"]),
             ("to", s.to.as_ref().map(span_of), &["copy", "add"]),
-            ("chown", s.chown.as_ref().map(span_of), &["copy", "add", "file"]),
+            (
+                "chown",
+                s.chown.as_ref().map(span_of),
+                &["copy", "add", "file"],
+            ),
             ("chmod", s.chmod.as_ref().map(span_of), &["copy", "add"]),
             ("exclude", s.exclude.first().map(span_of), &["copy"]),
             ("link", s.link.as_ref().map(span_of), &["copy"]),
@@ -260,8 +277,13 @@ impl Ctx<'_> {
     fn run(&mut self, s: &Step) -> Option<RunStep> {
         let run = s.run.as_ref().expect("checked by caller");
         let command = run.value.clone();
-        if matches!(&command, Command::Exec(a) if a.is_empty()) || matches!(&command, Command::Shell(t) if t.trim().is_empty()) {
-            return self.fail(Diagnostic::error(span_of(run), "`run` is empty").with_help("give a command to run"));
+        if matches!(&command, Command::Exec(a) if a.is_empty())
+            || matches!(&command, Command::Shell(t) if t.trim().is_empty())
+        {
+            return self.fail(
+                Diagnostic::error(span_of(run), "`run` is empty")
+                    .with_help("give a command to run"),
+            );
         }
         // Pass exactly the args the step uses, so an unrelated arg keeps it cached.
         let text = match &command {
@@ -306,15 +328,30 @@ impl Ctx<'_> {
         if let Some(ssh) = &s.ssh
             && let Some(id) = &ssh.value.0.id
         {
-            let id = if id.value.is_empty() { "default".to_owned() } else { id.value.clone() };
+            let id = if id.value.is_empty() {
+                "default".to_owned()
+            } else {
+                id.value.clone()
+            };
             let target = ssh.value.0.target.as_ref().and_then(|t| self.expand(t));
             let required = ssh.value.0.required.as_ref().is_some_and(|r| r.value);
-            mounts.push(RunMount::Ssh { id, target, required });
+            mounts.push(RunMount::Ssh {
+                id,
+                target,
+                required,
+            });
         }
         if let Some(tmpfs) = &s.tmpfs {
-            for (t, span) in tmpfs.value.0.iter().map(|(t, sp)| (t, sp.unwrap_or(span_of(tmpfs)))) {
+            for (t, span) in tmpfs
+                .value
+                .0
+                .iter()
+                .map(|(t, sp)| (t, sp.unwrap_or(span_of(tmpfs))))
+            {
                 let target = self.expand_text(t, span)?;
-                mounts.push(RunMount::Tmpfs { target: self.abs_path(target, span)? });
+                mounts.push(RunMount::Tmpfs {
+                    target: self.abs_path(target, span)?,
+                });
             }
         }
         for m in &s.mount {
@@ -329,30 +366,58 @@ impl Ctx<'_> {
             let source = self.inside(&source, span_of(m))?;
             let target = self.expand(&m.value.target)?;
             let target = self.abs_path(target, span_of(&m.value.target))?;
-            mounts.push(RunMount::Bind { from, source, target, rw: m.value.rw.as_ref().is_some_and(|r| r.value) });
+            mounts.push(RunMount::Bind {
+                from,
+                source,
+                target,
+                rw: m.value.rw.as_ref().is_some_and(|r| r.value),
+            });
         }
         let network = match s.network.as_ref().map(|n| (n.value.as_str(), span_of(n))) {
             None | Some(("default", _)) => Network::Default,
             Some(("none", _)) => Network::None,
             Some(("host", _)) => Network::Host,
             Some((other, span)) => {
-                return self.fail(Diagnostic::error(span, format!("`{other}` is not a network mode")).with_help("use default, none or host"));
+                return self.fail(
+                    Diagnostic::error(span, format!("`{other}` is not a network mode"))
+                        .with_help("use default, none or host"),
+                );
             }
         };
         let security = match s.security.as_ref().map(|n| (n.value.as_str(), span_of(n))) {
             None | Some(("sandbox", _)) => Security::Sandbox,
             Some(("insecure", _)) => Security::Insecure,
             Some((other, span)) => {
-                return self.fail(Diagnostic::error(span, format!("`{other}` is not a security mode")).with_help("use sandbox or insecure"));
+                return self.fail(
+                    Diagnostic::error(span, format!("`{other}` is not a security mode"))
+                        .with_help("use sandbox or insecure"),
+                );
             }
         };
         let workdir = s.workdir.as_ref().and_then(|w| self.expand(w));
-        let user = s.user.as_ref().and_then(|u| self.expand_text(&u.value.0, span_of(u)));
-        Some(RunStep { command, env, workdir, user, mounts, network, security })
+        let user = s
+            .user
+            .as_ref()
+            .and_then(|u| self.expand_text(&u.value.0, span_of(u)));
+        Some(RunStep {
+            command,
+            env,
+            workdir,
+            user,
+            mounts,
+            network,
+            security,
+        })
     }
 
     fn cache(&mut self, c: &spec::CacheSpec, span: Span) -> Option<RunMount> {
-        let at = |s: &Spanned<String>| if span_of(s).is_known() { span_of(s) } else { span };
+        let at = |s: &Spanned<String>| {
+            if span_of(s).is_known() {
+                span_of(s)
+            } else {
+                span
+            }
+        };
         let target = self.expand_text(&c.target.value, at(&c.target))?;
         let target = self.abs_path(target, at(&c.target))?;
         let id = match &c.id {
@@ -360,14 +425,23 @@ impl Ctx<'_> {
             None => target.clone(),
         };
         if id.is_empty() || id.len() > 256 || id.chars().any(|c| c.is_control()) {
-            return self.fail(Diagnostic::error(span, format!("`{}` is not a usable cache id", id.escape_debug())).with_help("use up to 256 printable characters"));
+            return self.fail(
+                Diagnostic::error(
+                    span,
+                    format!("`{}` is not a usable cache id", id.escape_debug()),
+                )
+                .with_help("use up to 256 printable characters"),
+            );
         }
         let sharing = match c.sharing.as_ref().map(|s| (s.value.as_str(), span_of(s))) {
             None | Some(("shared", _)) => Sharing::Shared,
             Some(("private", _)) => Sharing::Private,
             Some(("locked", _)) => Sharing::Locked,
             Some((other, sp)) => {
-                return self.fail(Diagnostic::error(sp, format!("`{other}` is not a cache sharing mode")).with_help("use shared, private or locked"));
+                return self.fail(
+                    Diagnostic::error(sp, format!("`{other}` is not a cache sharing mode"))
+                        .with_help("use shared, private or locked"),
+                );
             }
         };
         let from = match &c.from {
@@ -430,12 +504,20 @@ impl Ctx<'_> {
             None => Source::Context,
         };
         let mut sources = Vec::new();
-        for (src, span) in copy.value.0.iter().map(|(t, sp)| (t, sp.unwrap_or(span_of(copy)))) {
+        for (src, span) in copy
+            .value
+            .0
+            .iter()
+            .map(|(t, sp)| (t, sp.unwrap_or(span_of(copy))))
+        {
             let text = self.expand_text(src, span)?;
             sources.push(self.inside(&text, span)?);
         }
         if sources.is_empty() {
-            return self.fail(Diagnostic::error(span_of(copy), "`copy` names no source").with_help("give a path or a list of paths"));
+            return self.fail(
+                Diagnostic::error(span_of(copy), "`copy` names no source")
+                    .with_help("give a path or a list of paths"),
+            );
         }
         let to = s.to.as_ref().and_then(|t| self.expand(t));
         let chown = s.chown.as_ref().and_then(|c| self.chown(c));
@@ -459,18 +541,27 @@ impl Ctx<'_> {
     fn add(&mut self, s: &Step) -> Option<AddStep> {
         let add = s.add.as_ref().expect("checked by caller");
         let url = self.expand(add)?;
-        let git = url.ends_with(".git") || url.contains(".git#") || url.starts_with("git@") || url.starts_with("git://");
+        let git = url.ends_with(".git")
+            || url.contains(".git#")
+            || url.starts_with("git@")
+            || url.starts_with("git://");
         if !git && !url.starts_with("https://") && !url.starts_with("http://") {
             return self.fail(
-                Diagnostic::error(span_of(add), format!("`add` takes an https:// or git URL, not `{url}`"))
-                    .with_help("use `copy` for files from the build context"),
+                Diagnostic::error(
+                    span_of(add),
+                    format!("`add` takes an https:// or git URL, not `{url}`"),
+                )
+                .with_help("use `copy` for files from the build context"),
             );
         }
         let checksum = s.checksum.as_ref().and_then(|c| self.expand(c));
         if let (Some(c), Some(cs)) = (&checksum, &s.checksum)
             && !c.starts_with("sha256:")
         {
-            self.diags.push(Diagnostic::error(span_of(cs), "`checksum` must be sha256:<hex>"));
+            self.diags.push(Diagnostic::error(
+                span_of(cs),
+                "`checksum` must be sha256:<hex>",
+            ));
         }
         let chmod = match &s.chmod {
             Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
@@ -512,12 +603,17 @@ impl Ctx<'_> {
             ..Default::default()
         };
         for port in &stage.expose {
-            let Some(text) = self.expand_text(&port.value.0, span_of(port)) else { continue };
+            let Some(text) = self.expand_text(&port.value.0, span_of(port)) else {
+                continue;
+            };
             let (num, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
-            if num.parse::<u16>().map_or(true, |n| n == 0) || !matches!(proto, "tcp" | "udp" | "sctp") {
+            if num.parse::<u16>().map_or(true, |n| n == 0)
+                || !matches!(proto, "tcp" | "udp" | "sctp")
+            {
                 self.diags.push(
-                    Diagnostic::error(span_of(port), format!("`{text}` is not a port"))
-                        .with_help("write a number from 1 to 65535, optionally with /tcp, /udp or /sctp"),
+                    Diagnostic::error(span_of(port), format!("`{text}` is not a port")).with_help(
+                        "write a number from 1 to 65535, optionally with /tcp, /udp or /sctp",
+                    ),
                 );
                 continue;
             }
@@ -533,12 +629,18 @@ impl Ctx<'_> {
                 c.volumes.push(v);
             }
         }
-        c.stopsignal = stage.stopsignal.as_ref().and_then(|s| self.expand_text(&s.value.0, span_of(s)));
+        c.stopsignal = stage
+            .stopsignal
+            .as_ref()
+            .and_then(|s| self.expand_text(&s.value.0, span_of(s)));
         if let Some(h) = &stage.healthcheck {
             let mut dur = |d: &Option<Spanned<String>>| {
                 d.as_ref().and_then(|d| match parse_duration(&d.value) {
                     Some(ns) => Some(ns),
-                    None => self.fail(Diagnostic::error(span_of(d), format!("`{}` is not a duration", d.value)).with_help("write e.g. 30s, 1m30s or 500ms")),
+                    None => self.fail(
+                        Diagnostic::error(span_of(d), format!("`{}` is not a duration", d.value))
+                            .with_help("write e.g. 30s, 1m30s or 500ms"),
+                    ),
                 })
             };
             c.healthcheck = Some(Healthcheck {
@@ -562,8 +664,11 @@ impl Ctx<'_> {
             (Ok(u), Ok(g)) => Some((u, g)),
             _ if text == "root" || text == "root:root" => Some((0, 0)),
             _ => self.fail(
-                Diagnostic::error(span_of(c), format!("`chown: {text}` names a user; only numeric ids are supported"))
-                    .with_help("write the numeric uid:gid, e.g. 65532:65532"),
+                Diagnostic::error(
+                    span_of(c),
+                    format!("`chown: {text}` names a user; only numeric ids are supported"),
+                )
+                .with_help("write the numeric uid:gid, e.g. 65532:65532"),
             ),
         }
     }
@@ -571,7 +676,10 @@ impl Ctx<'_> {
     fn octal(&mut self, text: &str, span: Span) -> Option<u32> {
         match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
             Ok(m) if m <= 0o7777 => Some(m),
-            _ => self.fail(Diagnostic::error(span, format!("`{text}` is not an octal file mode")).with_help("write e.g. 0755 or 0644")),
+            _ => self.fail(
+                Diagnostic::error(span, format!("`{text}` is not an octal file mode"))
+                    .with_help("write e.g. 0755 or 0644"),
+            ),
         }
     }
 
@@ -579,7 +687,10 @@ impl Ctx<'_> {
         if path.starts_with('/') {
             Some(path)
         } else {
-            self.fail(Diagnostic::error(span, format!("`{path}` must be an absolute path")).with_help(format!("write /{path}")))
+            self.fail(
+                Diagnostic::error(span, format!("`{path}` must be an absolute path"))
+                    .with_help(format!("write /{path}")),
+            )
         }
     }
 
@@ -605,7 +716,10 @@ impl Ctx<'_> {
 
 fn items<T>(v: &Spanned<OneOrMany<Short<T>>>) -> impl Iterator<Item = (&T, Span)> {
     let outer = span_of(v);
-    v.value.0.iter().map(move |(s, sp)| (&s.0, sp.unwrap_or(outer)))
+    v.value
+        .0
+        .iter()
+        .map(move |(s, sp)| (&s.0, sp.unwrap_or(outer)))
 }
 
 /// Go-style durations as Docker's HEALTHCHECK takes them: `1m30s`, `500ms`, `2h`.
@@ -619,7 +733,9 @@ pub(crate) fn parse_duration(text: &str) -> Option<i64> {
         let n_end = rest.find(|c: char| !c.is_ascii_digit())?;
         let n: i64 = rest[..n_end].parse().ok()?;
         rest = &rest[n_end..];
-        let u_end = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..u_end] {
             "ns" => 1,
             "us" | "µs" => 1_000,

@@ -62,7 +62,9 @@ impl Scope {
                         body.push(c);
                     }
                     if depth != 0 {
-                        return Err(ExpandError::Syntax(format!("`${{{body}` is missing its closing `}}`")));
+                        return Err(ExpandError::Syntax(format!(
+                            "`${{{body}` is missing its closing `}}`"
+                        )));
                     }
                     out.push_str(&self.expand_braced(&body)?);
                 }
@@ -87,7 +89,9 @@ impl Scope {
         let name_end = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
         let (name, rest) = body.split_at(name_end);
         if name.is_empty() || !name.starts_with(is_name_start) {
-            return Err(ExpandError::Syntax(format!("`${{{body}}}` is not a variable name")));
+            return Err(ExpandError::Syntax(format!(
+                "`${{{body}}}` is not a variable name"
+            )));
         }
         let value = self.vars.get(name).cloned().flatten();
         match rest {
@@ -115,7 +119,9 @@ impl Scope {
     fn lookup(&self, name: &str) -> Result<String, ExpandError> {
         match self.vars.get(name) {
             Some(Some(v)) => Ok(v.clone()),
-            Some(None) => Err(ExpandError::Unset { name: name.to_owned() }),
+            Some(None) => Err(ExpandError::Unset {
+                name: name.to_owned(),
+            }),
             None => Err(ExpandError::Undefined {
                 name: name.to_owned(),
                 defined: self.vars.keys().cloned().collect(),
@@ -180,7 +186,10 @@ mod tests {
     #[test]
     fn expands_all_forms() {
         let s = scope();
-        assert_eq!(s.expand("golang:${GO}-alpine").unwrap(), "golang:1.22-alpine");
+        assert_eq!(
+            s.expand("golang:${GO}-alpine").unwrap(),
+            "golang:1.22-alpine"
+        );
         assert_eq!(s.expand("v$GO.x").unwrap(), "v1.22.x");
         assert_eq!(s.expand("${MISSING:-dflt}").unwrap(), "dflt");
         assert_eq!(s.expand("${EMPTY:-dflt}").unwrap(), "dflt");
@@ -204,14 +213,22 @@ mod tests {
         );
         assert_eq!(
             scope().expand("$NOVALUE").unwrap_err(),
-            ExpandError::Unset { name: "NOVALUE".into() }
+            ExpandError::Unset {
+                name: "NOVALUE".into()
+            }
         );
     }
 
     #[test]
     fn syntax_errors_are_reported() {
-        assert!(matches!(scope().expand("${GO"), Err(ExpandError::Syntax(_))));
-        assert!(matches!(scope().expand("${GO?x}"), Err(ExpandError::Syntax(_))));
+        assert!(matches!(
+            scope().expand("${GO"),
+            Err(ExpandError::Syntax(_))
+        ));
+        assert!(matches!(
+            scope().expand("${GO?x}"),
+            Err(ExpandError::Syntax(_))
+        ));
         assert!(matches!(scope().expand("${}"), Err(ExpandError::Syntax(_))));
     }
 

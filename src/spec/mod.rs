@@ -5,11 +5,11 @@
 mod de;
 mod parse;
 
-pub use de::{span_of, Command, OneOrMany, OrderedMap, Short, Text};
-pub use parse::{parse, MAX_FILE_BYTES};
+pub use de::{Command, OneOrMany, OrderedMap, Short, Text, span_of};
+pub use parse::{MAX_FILE_BYTES, parse};
 pub use serde_saphyr::Spanned;
 
-use de::{unlocated, FromShorthand};
+use de::{FromShorthand, unlocated};
 use serde::Deserialize;
 
 /// The whole file.
@@ -205,8 +205,22 @@ pub struct Healthcheck {
 /// Keys of each mapping, for "did you mean" suggestions on misspelt keys.
 pub const TOP_KEYS: &[&str] = &["version", "args", "stages", "target", "labels", "ignore"];
 pub const STAGE_KEYS: &[&str] = &[
-    "from", "platform", "description", "workdir", "env", "user", "shell", "args", "steps",
-    "entrypoint", "cmd", "expose", "labels", "volumes", "stopsignal", "healthcheck",
+    "from",
+    "platform",
+    "description",
+    "workdir",
+    "env",
+    "user",
+    "shell",
+    "args",
+    "steps",
+    "entrypoint",
+    "cmd",
+    "expose",
+    "labels",
+    "volumes",
+    "stopsignal",
+    "healthcheck",
 ];
 pub const STEP_KEYS: &[&str] = &[
     "run", "copy", "add", "file", "cache", "secret", "ssh", "tmpfs", "mount", "network",

@@ -1,7 +1,7 @@
 //! Bytes → `Stagefile`, with bounded work and located, actionable errors.
 
 use super::Stagefile;
-use crate::diag::{suggest, Diagnostic, Span};
+use crate::diag::{Diagnostic, Span, suggest};
 use serde_saphyr::options::DuplicateKeyPolicy;
 
 /// Largest Stagefile accepted; real ones are a few KiB, and BuildKit's gRPC limit is 4 MiB.
@@ -31,8 +31,10 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
         let l = l.trim();
         l.is_empty() || l.starts_with('#')
     }) {
-        return Err(Diagnostic::error(Span::new(1, 1, 0), "the Stagefile is empty")
-            .with_help("add a `stages:` mapping with at least one stage"));
+        return Err(
+            Diagnostic::error(Span::new(1, 1, 0), "the Stagefile is empty")
+                .with_help("add a `stages:` mapping with at least one stage"),
+        );
     }
     let options = serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::Error,
@@ -86,7 +88,8 @@ fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
             diag.help = Some("a Stagefile needs `stages:` with at least one stage".into());
         }
     } else if message.contains("budget") || message.contains("alias") {
-        diag.help = Some("the YAML expands too much (aliases or nesting); write it out plainly".into());
+        diag.help =
+            Some("the YAML expands too much (aliases or nesting); write it out plainly".into());
     }
     diag
 }
@@ -119,8 +122,14 @@ fn unknown_field(msg: &str) -> Option<(String, Vec<String>)> {
 fn line_col(bytes: &[u8], offset: usize) -> (u32, u32) {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line as u32, column as u32)
 }
 
@@ -172,7 +181,9 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_located() {
-        let d = err("stages:\n  a:\n    from: \u{e9}x\n    user: a\n".replace('\u{e9}', "\u{0}").as_str());
+        let d = err("stages:\n  a:\n    from: \u{e9}x\n    user: a\n"
+            .replace('\u{e9}', "\u{0}")
+            .as_str());
         // NUL is valid UTF-8 but not valid YAML: still a located error.
         assert!(d.span.is_known());
         let mut bytes = b"stages:\n  a:\n    from: ".to_vec();

@@ -1,0 +1,175 @@
+use super::*;
+use crate::spec::parse;
+
+fn plan_of(src: &str, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
+    let file = parse(src.as_bytes()).map_err(|d| vec![d])?;
+    plan(&file, opts)
+}
+
+fn ok(src: &str) -> Plan {
+    plan_of(src, &BuildOptions::default()).expect("plans")
+}
+
+fn errs(src: &str) -> Vec<Diagnostic> {
+    plan_of(src, &BuildOptions::default()).expect_err("fails")
+}
+
+fn names(p: &Plan) -> Vec<&str> {
+    p.stages.iter().map(|s| s.name.as_str()).collect()
+}
+
+const THREE: &str = "
+stages:
+  deps:
+    from: busybox:1.35
+  build:
+    from: deps
+    steps:
+      - run: make
+  broken:
+    from: busybox:1.35
+    steps:
+      - run: exit 1
+  app:
+    from: scratch
+    steps:
+      - copy: /out
+        from: build
+";
+
+#[test]
+fn only_stages_reachable_from_the_target_are_planned() {
+    let p = ok(THREE);
+    assert_eq!(names(&p), ["deps", "build", "app"]);
+    assert_eq!(p.target, 2);
+    assert!(matches!(p.stages[1].base, Source::Stage(0)));
+}
+
+#[test]
+fn target_option_overrides_the_default() {
+    let opts = BuildOptions { target: Some("build".into()), ..Default::default() };
+    let p = plan_of(THREE, &opts).unwrap();
+    assert_eq!(names(&p), ["deps", "build"]);
+    let opts = BuildOptions { target: Some("biuld".into()), ..Default::default() };
+    let d = plan_of(THREE, &opts).unwrap_err();
+    assert_eq!(d[0].message, "target stage `biuld` is not defined");
+    assert_eq!(d[0].help.as_deref(), Some("did you mean `build`?"));
+}
+
+#[test]
+fn file_target_is_the_default_target() {
+    let p = ok(&format!("{THREE}target: deps\n"));
+    assert_eq!(names(&p), ["deps"]);
+}
+
+#[test]
+fn a_cycle_is_an_error_that_prints_it() {
+    let d = errs("stages:\n  a:\n    from: b\n  b:\n    from: c\n  c:\n    from: a\n");
+    assert_eq!(d.len(), 1);
+    assert!(d[0].message.contains("cycle"), "{:?}", d[0]);
+    assert!(d[0].message.contains("c → a → b → c"), "{}", d[0].message);
+    assert_eq!(d[0].span.line, 5);
+}
+
+#[test]
+fn a_copy_cycle_is_found_too() {
+    let d = errs("stages:\n  a:\n    from: scratch\n    steps:\n      - copy: /x\n        from: b\n  b:\n    from: a\n");
+    assert!(d[0].message.contains("b → a → b"), "{}", d[0].message);
+    assert_eq!(d[0].span.line, 6);
+}
+
+#[test]
+fn self_reference_is_an_error() {
+    let d = errs("stages:\n  a:\n    from: a\n");
+    assert!(d[0].message.contains("cannot be built from itself"));
+    assert_eq!((d[0].span.line, d[0].span.column), (3, 11));
+}
+
+#[test]
+fn an_unknown_stage_looks_like_a_bad_image_and_gets_a_suggestion() {
+    let d = errs("stages:\n  build:\n    from: scratch\n  app:\n    from: scratch\n    steps:\n      - copy: /x\n        from: Build\n");
+    assert_eq!(d[0].span.line, 8);
+    assert!(d[0].help.as_deref().unwrap().contains("did you mean stage `build`"), "{:?}", d[0]);
+}
+
+#[test]
+fn args_expand_in_from_and_build_args_override() {
+    let src = "args:\n  V: '1.0'\nstages:\n  a:\n    from: busybox:${V}\n";
+    assert_eq!(ok(src).images[0].0, "docker.io/library/busybox:1.0");
+    let mut opts = BuildOptions::default();
+    opts.build_args.insert("V".into(), "2.0".into());
+    assert_eq!(plan_of(src, &opts).unwrap().images[0].0, "docker.io/library/busybox:2.0");
+}
+
+#[test]
+fn undefined_variable_lists_defined_ones() {
+    let d = errs("args:\n  VERSION: '1'\nstages:\n  a:\n    from: busybox:${VERSOIN}\n");
+    assert_eq!(d[0].message, "variable `VERSOIN` is not defined");
+    assert_eq!(d[0].span.line, 5);
+    assert!(d[0].help.as_deref().unwrap().contains("did you mean `VERSION`"));
+}
+
+#[test]
+fn run_gets_only_the_args_it_uses() {
+    let src = "args:\n  A: one\n  B: two\nstages:\n  s:\n    from: scratch\n    steps:\n      - run: echo $A ${TARGETARCH}\n";
+    let p = ok(src);
+    let StepKind::Run(r) = &p.stages[0].steps[0].kind else { panic!() };
+    assert_eq!(r.env, vec![("A".to_owned(), "one".to_owned()), ("TARGETARCH".to_owned(), "amd64".to_owned())]);
+}
+
+#[test]
+fn options_of_another_step_kind_are_refused() {
+    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: x\n        cache: /c\n");
+    assert_eq!(d[0].message, "`cache` is not an option of a `copy` step");
+    assert_eq!(d[0].span.line, 6);
+}
+
+#[test]
+fn a_step_needs_exactly_one_kind() {
+    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - run: a\n        copy: b\n");
+    assert!(d[0].message.contains("exactly one"), "{:?}", d[0]);
+    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - to: /x\n");
+    assert!(d[0].message.contains("needs one of"), "{:?}", d[0]);
+}
+
+#[test]
+fn paths_may_not_leave_the_context() {
+    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: ../secret\n");
+    assert!(d[0].message.contains("leads outside"), "{:?}", d[0]);
+    assert_eq!(d[0].span.line, 5);
+}
+
+#[test]
+fn context_paths_follow_what_is_copied() {
+    let p = ok("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: [go.mod, ./src/]\n");
+    assert_eq!(p.context_paths, Some(vec!["go.mod".to_owned(), "src".to_owned()]));
+    let p = ok("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: .\n");
+    assert_eq!(p.context_paths, None);
+}
+
+#[test]
+fn cache_mount_forms() {
+    let p = ok("stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache:\n          - /a\n          - { target: /b, id: bee, sharing: locked }\n");
+    let StepKind::Run(r) = &p.stages[0].steps[0].kind else { panic!() };
+    assert!(matches!(&r.mounts[0], RunMount::Cache { target, id, sharing: Sharing::Shared, .. } if target == "/a" && id == "/a"));
+    assert!(matches!(&r.mounts[1], RunMount::Cache { target, id, sharing: Sharing::Locked, .. } if target == "/b" && id == "bee"));
+    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache: { target: /b, sharing: sometimes }\n");
+    assert!(d[0].message.contains("sharing mode"));
+}
+
+#[test]
+fn a_long_chain_does_not_overflow() {
+    let mut src = String::from("stages:\n  s0:\n    from: scratch\n");
+    for i in 1..5000 {
+        src.push_str(&format!("  s{i}:\n    from: s{}\n", i - 1));
+    }
+    assert_eq!(ok(&src).stages.len(), 5000);
+}
+
+#[test]
+fn bad_expose_and_platform_are_located() {
+    let d = errs("stages:\n  s:\n    from: scratch\n    platform: linux/\n    expose: [http]\n");
+    assert_eq!(d.len(), 2);
+    assert_eq!(d[0].span.line, 4);
+    assert_eq!(d[1].span.line, 5);
+}
