@@ -177,6 +177,19 @@ impl Ctx<'_> {
         if allow_context && (text == "context" || text == ".") {
             return Source::Context;
         }
+        // A bare word that is not a stage is most likely a misspelt stage: an image
+        // is written with a tag (`busybox:1.35`) or a path (`me/tool`).
+        let bare = !text.contains([':', '/', '@']);
+        let near = suggest(&text, self.names.iter().map(String::as_str));
+        if bare && (this.is_none() || near.is_some()) {
+            let d = Diagnostic::error(span, format!("no stage is named `{text}`"));
+            let d = match near {
+                Some(s) => d.with_help(format!("did you mean stage `{s}`? (for an image of that name, add a tag: `{text}:<tag>`)")),
+                None => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", self.names.join(", "))),
+            };
+            self.diags.push(d);
+            return Source::Scratch;
+        }
         match reference::normalize(&text) {
             Ok(r) => Source::Image(r),
             Err(msg) => {

@@ -47,10 +47,16 @@ fn only_stages_reachable_from_the_target_are_planned() {
 
 #[test]
 fn target_option_overrides_the_default() {
-    let opts = BuildOptions { target: Some("build".into()), ..Default::default() };
+    let opts = BuildOptions {
+        target: Some("build".into()),
+        ..Default::default()
+    };
     let p = plan_of(THREE, &opts).unwrap();
     assert_eq!(names(&p), ["deps", "build"]);
-    let opts = BuildOptions { target: Some("biuld".into()), ..Default::default() };
+    let opts = BuildOptions {
+        target: Some("biuld".into()),
+        ..Default::default()
+    };
     let d = plan_of(THREE, &opts).unwrap_err();
     assert_eq!(d[0].message, "target stage `biuld` is not defined");
     assert_eq!(d[0].help.as_deref(), Some("did you mean `build`?"));
@@ -73,7 +79,9 @@ fn a_cycle_is_an_error_that_prints_it() {
 
 #[test]
 fn a_copy_cycle_is_found_too() {
-    let d = errs("stages:\n  a:\n    from: scratch\n    steps:\n      - copy: /x\n        from: b\n  b:\n    from: a\n");
+    let d = errs(
+        "stages:\n  a:\n    from: scratch\n    steps:\n      - copy: /x\n        from: b\n  b:\n    from: a\n",
+    );
     assert!(d[0].message.contains("b → a → b"), "{}", d[0].message);
     assert_eq!(d[0].span.line, 6);
 }
@@ -87,9 +95,26 @@ fn self_reference_is_an_error() {
 
 #[test]
 fn an_unknown_stage_looks_like_a_bad_image_and_gets_a_suggestion() {
-    let d = errs("stages:\n  build:\n    from: scratch\n  app:\n    from: scratch\n    steps:\n      - copy: /x\n        from: Build\n");
+    let d = errs(
+        "stages:\n  build:\n    from: scratch\n  app:\n    from: scratch\n    steps:\n      - copy: /x\n        from: Build\n",
+    );
     assert_eq!(d[0].span.line, 8);
-    assert!(d[0].help.as_deref().unwrap().contains("did you mean stage `build`"), "{:?}", d[0]);
+    assert_eq!(d[0].message, "no stage is named `Build`");
+    assert!(
+        d[0].help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean stage `build`"),
+        "{:?}",
+        d[0]
+    );
+    let d = errs("stages:\n  build:\n    from: scratch\n  app:\n    from: biuld\n");
+    assert_eq!(d[0].message, "no stage is named `biuld`");
+    // A bare image name far from every stage name stays an image.
+    assert_eq!(
+        ok("stages:\n  build:\n    from: busybox\n").images[0].0,
+        "docker.io/library/busybox:latest"
+    );
 }
 
 #[test]
@@ -98,7 +123,10 @@ fn args_expand_in_from_and_build_args_override() {
     assert_eq!(ok(src).images[0].0, "docker.io/library/busybox:1.0");
     let mut opts = BuildOptions::default();
     opts.build_args.insert("V".into(), "2.0".into());
-    assert_eq!(plan_of(src, &opts).unwrap().images[0].0, "docker.io/library/busybox:2.0");
+    assert_eq!(
+        plan_of(src, &opts).unwrap().images[0].0,
+        "docker.io/library/busybox:2.0"
+    );
 }
 
 #[test]
@@ -106,20 +134,34 @@ fn undefined_variable_lists_defined_ones() {
     let d = errs("args:\n  VERSION: '1'\nstages:\n  a:\n    from: busybox:${VERSOIN}\n");
     assert_eq!(d[0].message, "variable `VERSOIN` is not defined");
     assert_eq!(d[0].span.line, 5);
-    assert!(d[0].help.as_deref().unwrap().contains("did you mean `VERSION`"));
+    assert!(
+        d[0].help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `VERSION`")
+    );
 }
 
 #[test]
 fn run_gets_only_the_args_it_uses() {
     let src = "args:\n  A: one\n  B: two\nstages:\n  s:\n    from: scratch\n    steps:\n      - run: echo $A ${TARGETARCH}\n";
     let p = ok(src);
-    let StepKind::Run(r) = &p.stages[0].steps[0].kind else { panic!() };
-    assert_eq!(r.env, vec![("A".to_owned(), "one".to_owned()), ("TARGETARCH".to_owned(), "amd64".to_owned())]);
+    let StepKind::Run(r) = &p.stages[0].steps[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        r.env,
+        vec![
+            ("A".to_owned(), "one".to_owned()),
+            ("TARGETARCH".to_owned(), "amd64".to_owned())
+        ]
+    );
 }
 
 #[test]
 fn options_of_another_step_kind_are_refused() {
-    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: x\n        cache: /c\n");
+    let d =
+        errs("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: x\n        cache: /c\n");
     assert_eq!(d[0].message, "`cache` is not an option of a `copy` step");
     assert_eq!(d[0].span.line, 6);
 }
@@ -142,18 +184,31 @@ fn paths_may_not_leave_the_context() {
 #[test]
 fn context_paths_follow_what_is_copied() {
     let p = ok("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: [go.mod, ./src/]\n");
-    assert_eq!(p.context_paths, Some(vec!["go.mod".to_owned(), "src".to_owned()]));
+    assert_eq!(
+        p.context_paths,
+        Some(vec!["go.mod".to_owned(), "src".to_owned()])
+    );
     let p = ok("stages:\n  s:\n    from: scratch\n    steps:\n      - copy: .\n");
     assert_eq!(p.context_paths, None);
 }
 
 #[test]
 fn cache_mount_forms() {
-    let p = ok("stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache:\n          - /a\n          - { target: /b, id: bee, sharing: locked }\n");
-    let StepKind::Run(r) = &p.stages[0].steps[0].kind else { panic!() };
-    assert!(matches!(&r.mounts[0], RunMount::Cache { target, id, sharing: Sharing::Shared, .. } if target == "/a" && id == "/a"));
-    assert!(matches!(&r.mounts[1], RunMount::Cache { target, id, sharing: Sharing::Locked, .. } if target == "/b" && id == "bee"));
-    let d = errs("stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache: { target: /b, sharing: sometimes }\n");
+    let p = ok(
+        "stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache:\n          - /a\n          - { target: /b, id: bee, sharing: locked }\n",
+    );
+    let StepKind::Run(r) = &p.stages[0].steps[0].kind else {
+        panic!()
+    };
+    assert!(
+        matches!(&r.mounts[0], RunMount::Cache { target, id, sharing: Sharing::Shared, .. } if target == "/a" && id == "/a")
+    );
+    assert!(
+        matches!(&r.mounts[1], RunMount::Cache { target, id, sharing: Sharing::Locked, .. } if target == "/b" && id == "bee")
+    );
+    let d = errs(
+        "stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache: { target: /b, sharing: sometimes }\n",
+    );
     assert!(d[0].message.contains("sharing mode"));
 }
 

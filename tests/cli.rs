@@ -1,0 +1,171 @@
+//! The offline commands, run as a user would: `stagefile check` and `stagefile llb`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A Stagefile in a fresh folder and one command run on it.
+struct Test {
+    dir: PathBuf,
+    args: Vec<String>,
+}
+
+impl Test {
+    fn new(name: &str, stagefile: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("stagefile-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("Stagefile"), stagefile).unwrap();
+        Test {
+            dir,
+            args: Vec::new(),
+        }
+    }
+
+    fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    fn run(self) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_stagefile"))
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        out
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const GOOD: &str = "stages:\n  build:\n    from: busybox:1.35\n    steps:\n      - run: echo hi > /x\n  app:\n    from: scratch\n    steps:\n      - copy: /x\n        from: build\n";
+
+#[test]
+fn check_accepts_a_good_file() {
+    let out = Test::new("good", GOOD).args(&["check", "Stagefile"]).run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ok (2 stages to build for target `app`)"));
+}
+
+#[test]
+fn check_shows_a_code_frame_and_a_suggestion_for_a_misspelt_key() {
+    let out = Test::new("misspelt", "stages:\n  app:\n    form: scratch\n")
+        .args(&["check", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown key `form`"), "{err}");
+    assert!(err.contains("Stagefile:3:5"), "{err}");
+    assert!(err.contains("3 |     form: scratch"), "{err}");
+    assert!(err.contains("did you mean `from`?"), "{err}");
+}
+
+#[test]
+fn check_reports_unknown_stage_and_cycle_with_lines() {
+    let unknown = "stages:\n  build:\n    from: scratch\n  app:\n    from: scratch\n    steps:\n      - copy: /x\n        from: bulid\n";
+    let err = text(
+        &Test::new("unknown", unknown)
+            .args(&["check", "Stagefile"])
+            .run()
+            .stderr,
+    );
+    assert!(err.contains("Stagefile:8:"), "{err}");
+    assert!(err.contains("did you mean stage `build`?"), "{err}");
+
+    let cycle = "stages:\n  a:\n    from: b\n  b:\n    from: a\n";
+    let out = Test::new("cycle", cycle)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("stages form a cycle: b → a → b"), "{err}");
+    assert!(err.contains("Stagefile:3:"), "{err}");
+}
+
+#[test]
+fn check_honours_target_and_build_args() {
+    let src = "args:\n  TAG: null\nstages:\n  a:\n    from: busybox:${TAG}\n";
+    let err = text(
+        &Test::new("noarg", src)
+            .args(&["check", "Stagefile"])
+            .run()
+            .stderr,
+    );
+    assert!(err.contains("arg `TAG` has no value"), "{err}");
+    let out = Test::new("arg", src)
+        .args(&["check", "Stagefile", "--build-arg", "TAG=1.35"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn llb_is_byte_identical_across_runs() {
+    let first = Test::new("llb1", GOOD).args(&["llb", "Stagefile"]).run();
+    let second = Test::new("llb2", GOOD).args(&["llb", "Stagefile"]).run();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(!first.stdout.is_empty());
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn llb_output_decodes_as_a_definition_for_the_target() {
+    use prost::Message;
+    let out = Test::new("decode", GOOD)
+        .args(&["llb", "Stagefile", "--target", "build"])
+        .run();
+    let def = bollard_buildkit_proto::pb::Definition::decode(out.stdout.as_slice()).unwrap();
+    // image source, exec, terminal
+    assert_eq!(def.def.len(), 3);
+    let names: Vec<&String> = def
+        .metadata
+        .values()
+        .filter_map(|m| m.description.get("llb.customname"))
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.as_str() == "[build 2/2] RUN echo hi > /x"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn missing_file_and_huge_file_are_clear_errors() {
+    let out = Test::new("missing", GOOD).args(&["check", "Nope"]).run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read Nope"));
+
+    let big = format!("stages:\n  a:\n    from: scratch\n{}", "#".repeat(2 << 20));
+    let out = Test::new("huge", &big).args(&["check", "Stagefile"]).run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("may be at most"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn frontend_exits_when_stdin_is_closed() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagefile"))
+        .arg("frontend")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded wait: the process must end by itself, with a failure code.
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(!status.success());
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("the frontend did not exit after its stdin closed");
+}
