@@ -44,13 +44,18 @@ fn report(file: &Path, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
     }
 }
 
+/// The options and the file's bytes, or the exit code of the error already printed.
+fn load<'a>(
+    file: &Path,
+    opts: &'a Result<BuildOptions, String>,
+) -> Result<(&'a BuildOptions, Vec<u8>), ExitCode> {
+    let opts = opts.as_ref().map_err(|e| fail(e))?;
+    Ok((opts, read(file)?))
+}
+
 pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
-    let opts = match opts {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
-    let bytes = match read(file) {
-        Ok(b) => b,
+    let (opts, bytes) = match load(file, opts) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     match compile::plan(&bytes, opts) {
@@ -68,12 +73,8 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
 }
 
 pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> ExitCode {
-    let opts = match opts {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
-    let bytes = match read(file) {
-        Ok(b) => b,
+    let (opts, bytes) = match load(file, opts) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let filename = file
