@@ -23,6 +23,11 @@ pub struct LowerOptions<'a> {
     pub source: Option<SourceMap<'a>>,
     /// Resolved base image configs by (reference, platform); missing ones count as empty.
     pub base_configs: BTreeMap<(String, Platform), Image>,
+    /// Graphs the client passed as `input:` contexts, and their image configs if given.
+    pub inputs: BTreeMap<String, pb::Definition>,
+    pub input_configs: BTreeMap<String, Image>,
+    /// Whether the engine lacks merge ops (BuildKit < 0.10); then `link` copies in place.
+    pub no_merge: bool,
 }
 
 pub struct Lowered {
@@ -89,7 +94,16 @@ impl Lowering<'_> {
         let prefix = |k: usize| format!("[{} {k}/{total}]", stage.name);
         let platform = stage.platform.to_pb();
         let (mut fs, mut image) = match &stage.base {
-            Source::Scratch | Source::Context => (None, Image::scratch(&stage.platform)),
+            Source::Scratch => (None, Image::scratch(&stage.platform)),
+            Source::Context | Source::Local(_) => (
+                self.source_fs(&stage.base, &platform),
+                Image::scratch(&stage.platform),
+            ),
+            Source::Input(name) => {
+                let image = self.opts.input_configs.get(name).cloned();
+                let image = image.unwrap_or_else(|| Image::scratch(&stage.platform));
+                (self.source_fs(&stage.base, &platform), image)
+            }
             Source::Stage(i) => {
                 let base = self.results[*i].clone();
                 (base.fs, base.image)
@@ -203,6 +217,21 @@ impl Lowering<'_> {
             Source::Image(r) => {
                 Some(self.image_source(r, platform, Meta::named(format!("[internal] load {r}"))))
             }
+            Source::Local(name) => {
+                let mut attrs = BTreeMap::new();
+                if let Some(sid) = &self.opts.session_id {
+                    attrs.insert("local.session".to_owned(), sid.clone());
+                }
+                attrs.insert("local.sharedkeyhint".to_owned(), name.clone());
+                let meta = Meta::named(format!("[internal] load build context {name}"));
+                Some(llb::local(name, attrs, meta))
+            }
+            Source::Input(name) => self
+                .opts
+                .inputs
+                .get(name)
+                .cloned()
+                .and_then(llb::from_definition),
         }
     }
 
@@ -422,7 +451,10 @@ impl Lowering<'_> {
             copy.sources.len() > 1 || copy.parents,
         );
         let owner = copy.chown.map(|(u, g)| owner_ids(u, g));
-        let mut op = FileOp::on(fs);
+        // `link`: copy onto an empty layer and merge it, so the layer does not depend on
+        // (and stays cached across changes to) what is below it.
+        let linked = copy.link && !self.opts.no_merge;
+        let mut op = FileOp::on(if linked { None } else { fs.clone() });
         for src in &copy.sources {
             let mut action = pb::FileActionCopy {
                 src: clean_abs(src),
@@ -452,11 +484,23 @@ impl Lowering<'_> {
         let from_note = match &copy.from {
             Source::Stage(i) => format!("--from={} ", self.plan.stages[*i].name),
             Source::Image(r) => format!("--from={r} "),
+            Source::Local(n) | Source::Input(n) => format!("--from={n} "),
             _ => String::new(),
         };
-        let shown = format!("COPY {from_note}{} {dest}", copy.sources.join(" "));
+        let link_note = if copy.link { "--link " } else { "" };
+        let shown = format!(
+            "COPY {link_note}{from_note}{} {dest}",
+            copy.sources.join(" ")
+        );
         image.add_history(format!("{shown} # stagefile"), false);
-        Some(op.done(meta(shown)))
+        let copied = op.done(meta(shown.clone()));
+        match fs {
+            Some(base) if linked => Some(llb::merge(
+                vec![base, copied],
+                meta(format!("{shown} (merge)")),
+            )),
+            _ => Some(copied),
+        }
     }
 
     fn add(

@@ -14,7 +14,9 @@ use crate::platform::Platform;
 use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend as fe;
 
-use std::collections::{BTreeMap, HashMap};
+use base64::Engine;
+use bollard_buildkit_proto::pb;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::ExitCode;
 use transport::Client;
 
@@ -86,10 +88,17 @@ async fn serve(env: Env) -> i32 {
 
 /// One build: everything between the handshake and `Return`.
 pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
-    client
+    let pong = client
         .ping(fe::PingRequest {})
         .await
-        .map_err(|e| errors::from_rpc("BuildKit did not answer", &e))?;
+        .map_err(|e| errors::from_rpc("BuildKit did not answer", &e))?
+        .into_inner();
+    let llb_caps: BTreeSet<String> = pong
+        .llb_caps
+        .iter()
+        .filter(|c| c.enabled)
+        .map(|c| c.id.clone())
+        .collect();
     let opts = env.build_options().map_err(errors::plain)?;
     let filename = env.filename().to_owned();
 
@@ -123,6 +132,7 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
 
     let base_configs = resolve_images(&client, &env, &plan, &filename, &data).await?;
+    let (inputs, input_configs) = client_inputs(&mut client, &env, &plan).await?;
     let mut all_excludes = excludes;
     all_excludes.extend(plan.ignore.iter().cloned());
     let lower_opts = LowerOptions {
@@ -134,6 +144,9 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
             data: &data,
         }),
         base_configs,
+        inputs,
+        input_configs,
+        no_merge: !llb_caps.contains("mergeop"),
     };
     let lowered = lower::lower(&plan, &lower_opts)
         .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
@@ -268,6 +281,51 @@ async fn resolve_images(
         configs.insert(key, image);
     }
     Ok(configs)
+}
+
+/// The client's `input:` graphs the plan uses, with image configs from `input-metadata:`.
+async fn client_inputs(
+    client: &mut Client,
+    env: &Env,
+    plan: &crate::plan::Plan,
+) -> Result<(BTreeMap<String, pb::Definition>, BTreeMap<String, Image>), Status> {
+    let used: BTreeSet<&str> = plan
+        .stages
+        .iter()
+        .flat_map(|s| s.sources())
+        .filter_map(|src| match src {
+            crate::plan::Source::Input(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    if used.is_empty() {
+        return Ok(Default::default());
+    }
+    let all = client
+        .inputs(fe::InputsRequest {})
+        .await
+        .map_err(|e| errors::from_rpc("reading the client's inputs failed", &e))?
+        .into_inner()
+        .definitions;
+    let mut inputs = BTreeMap::new();
+    let mut configs = BTreeMap::new();
+    for name in used {
+        let def = all
+            .get(name)
+            .cloned()
+            .ok_or_else(|| errors::plain(format!("the client passed no input named `{name}`")))?;
+        inputs.insert(name.to_owned(), def);
+        let meta = env.opt(&format!("input-metadata:{name}"));
+        let config = meta
+            .and_then(|m| serde_json::from_str::<BTreeMap<String, String>>(m).ok())
+            .and_then(|m| m.get(CONFIG_KEY).cloned())
+            .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+            .and_then(|json| Image::from_json(&json).ok());
+        if let Some(c) = config {
+            configs.insert(name.to_owned(), c);
+        }
+    }
+    Ok((inputs, configs))
 }
 
 fn cache_imports(env: &Env) -> Vec<fe::CacheOptionsEntry> {

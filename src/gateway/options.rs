@@ -69,6 +69,16 @@ impl Env {
             Some("") => NoCache::All,
             Some(list) => NoCache::Stages(list.split(',').map(str::to_owned).collect()),
         };
+        let mut named_contexts = BTreeMap::new();
+        for (name, value) in prefixed("context:") {
+            // `context:NAME::linux/arm64` targets one platform; the plain key covers all.
+            if name.contains("::") {
+                continue;
+            }
+            let source = crate::plan::named_context(&value)
+                .map_err(|e| format!("--build-context {name}: {e}"))?;
+            named_contexts.insert(name, source);
+        }
         Ok(BuildOptions {
             target: self
                 .opt("target")
@@ -79,6 +89,7 @@ impl Env {
             target_platform,
             build_platform,
             no_cache,
+            named_contexts,
         })
     }
 }

@@ -68,6 +68,10 @@ pub fn dump(def: &pb::Definition) -> Value {
                         Value::Array(f.actions.iter().map(file_action).collect()),
                     );
                 }
+                Some(pb::op::Op::Merge(m)) => {
+                    let layers: Vec<i64> = m.inputs.iter().map(|i| i.input).collect();
+                    o.insert("merge".into(), json!(layers));
+                }
                 Some(_) => {
                     o.insert("other".into(), json!(format!("{:?}", op.op)));
                 }

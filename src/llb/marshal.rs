@@ -41,6 +41,20 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
             }
             continue;
         }
+        if let Kind::Raw { def: raw, digest } = &v.kind {
+            // Copy the foreign graph's ops (all but its terminal) and their metadata.
+            for bytes in &raw.def[..raw.def.len() - 1] {
+                let d = digest_of(bytes);
+                if let std::collections::btree_map::Entry::Vacant(slot) =
+                    def.metadata.entry(d.clone())
+                {
+                    slot.insert(raw.metadata.get(&d).cloned().unwrap_or_default());
+                    def.def.push(bytes.clone());
+                }
+            }
+            digests.insert(key, digest.clone());
+            continue;
+        }
         let bytes = encode(&v, &digests).encode_to_vec();
         let digest = digest_of(&bytes);
         digests.insert(key, digest.clone());
@@ -115,6 +129,12 @@ fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> pb::Op {
         })
         .collect();
     let op = match &v.kind {
+        Kind::Raw { .. } => unreachable!("raw graphs are copied, not encoded"),
+        Kind::Merge => pb::op::Op::Merge(pb::MergeOp {
+            inputs: (0..v.inputs.len() as i64)
+                .map(|input| pb::MergeInput { input })
+                .collect(),
+        }),
         Kind::Source(s) => pb::op::Op::Source(s.clone()),
         Kind::Exec(e) => pb::op::Op::Exec((**e).clone()),
         Kind::File(actions) => {

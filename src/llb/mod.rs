@@ -33,6 +33,12 @@ enum Kind {
     Source(pb::SourceOp),
     Exec(Box<pb::ExecOp>),
     File(Vec<FileAction>),
+    Merge,
+    /// A graph marshaled elsewhere (a client's input); its ops are copied as they are.
+    Raw {
+        def: pb::Definition,
+        digest: String,
+    },
 }
 
 /// Progress name, cache control, capabilities and Stagefile location of a vertex.
@@ -130,6 +136,33 @@ pub fn source(identifier: String, attrs: BTreeMap<String, String>, meta: Meta) -
         None,
         meta,
     )
+}
+
+/// Wraps a `Definition` made elsewhere (e.g. a client's `input:` context) as an output.
+/// `None` when it is empty (scratch) or malformed.
+pub fn from_definition(def: pb::Definition) -> Option<Output> {
+    use prost::Message;
+    let last = def.def.last()?;
+    let terminal = pb::Op::decode(last.as_slice()).ok()?;
+    let input = terminal.inputs.first()?.clone();
+    let rc = Rc::new(Vertex {
+        kind: Kind::Raw {
+            def,
+            digest: input.digest,
+        },
+        inputs: Vec::new(),
+        platform: None,
+        meta: Meta::default(),
+    });
+    Some(Output {
+        vertex: rc,
+        index: input.index,
+    })
+}
+
+/// Layers `layers` on top of each other, each kept as an independent layer (`copy.link`).
+pub fn merge(layers: Vec<Output>, meta: Meta) -> Output {
+    vertex(Kind::Merge, layers, None, meta.cap("mergeop"))
 }
 
 /// A mount of an exec op; the root mount is given separately to [`Exec::new`].

@@ -114,34 +114,25 @@ pub(super) fn assemble(
         }
     };
     for stage in &stages {
-        let mut image = |s: &Source| {
-            if let Source::Image(r) = s {
+        for source in stage.sources() {
+            if let Source::Image(r) = source {
                 images.insert((r.clone(), stage.platform.clone()));
             }
-        };
-        image(&stage.base);
+        }
         for step in &stage.steps {
             match &step.kind {
-                StepKind::Copy(c) => {
-                    image(&c.from);
-                    if c.from == Source::Context {
-                        c.sources.iter().for_each(|s| use_context(s));
-                    }
+                StepKind::Copy(c) if c.from == Source::Context => {
+                    c.sources.iter().for_each(|s| use_context(s));
                 }
                 StepKind::Run(r) => {
                     for m in &r.mounts {
-                        match m {
-                            RunMount::Bind {
-                                from: Source::Context,
-                                source,
-                                ..
-                            } => use_context(source),
-                            RunMount::Bind { from, .. } => image(from),
-                            RunMount::Cache {
-                                from: Some((from, _)),
-                                ..
-                            } => image(from),
-                            _ => {}
+                        if let RunMount::Bind {
+                            from: Source::Context,
+                            source,
+                            ..
+                        } = m
+                        {
+                            use_context(source);
                         }
                     }
                 }

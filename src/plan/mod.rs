@@ -26,6 +26,8 @@ pub struct BuildOptions {
     pub build_platform: Platform,
     /// Stages whose steps ignore the cache (`--no-cache`, `--no-cache-filter`).
     pub no_cache: NoCache,
+    /// `--build-context NAME=…` replacements, by the name a Stagefile refers to.
+    pub named_contexts: BTreeMap<String, Source>,
 }
 
 impl Default for BuildOptions {
@@ -37,6 +39,7 @@ impl Default for BuildOptions {
             target_platform: Platform::linux_amd64(),
             build_platform: Platform::linux_amd64(),
             no_cache: NoCache::None,
+            named_contexts: BTreeMap::new(),
         }
     }
 }
@@ -90,6 +93,30 @@ pub enum Source {
     Stage(usize),
     Image(String),
     Context,
+    /// A client-side directory sent as its own local (`--build-context x=./dir`).
+    Local(String),
+    /// A graph handed in by the client (`input:` contexts, e.g. from bake targets).
+    Input(String),
+}
+
+/// Reads a `context:NAME` option value: `docker-image://ref`, `local:name`, `input:name`.
+pub fn named_context(value: &str) -> Result<Source, String> {
+    if let Some(r) = value.strip_prefix("docker-image://") {
+        return if r == "scratch" {
+            Ok(Source::Scratch)
+        } else {
+            reference::normalize(r).map(Source::Image)
+        };
+    }
+    if let Some(name) = value.strip_prefix("local:") {
+        return Ok(Source::Local(name.to_owned()));
+    }
+    if let Some(name) = value.strip_prefix("input:") {
+        return Ok(Source::Input(name.to_owned()));
+    }
+    Err(format!(
+        "named context `{value}` is not supported; use docker-image://REF, a local directory or input:NAME"
+    ))
 }
 
 pub type Base = Source;
@@ -114,6 +141,30 @@ pub struct Healthcheck {
     pub start_period_ns: Option<i64>,
     pub start_interval_ns: Option<i64>,
     pub retries: Option<u32>,
+}
+
+impl StagePlan {
+    /// Every source this stage reads: its base, copy sources and mount sources.
+    pub fn sources(&self) -> impl Iterator<Item = &Source> {
+        std::iter::once(&self.base).chain(self.steps.iter().flat_map(|step| -> Vec<&Source> {
+            match &step.kind {
+                StepKind::Copy(c) => vec![&c.from],
+                StepKind::Run(r) => r
+                    .mounts
+                    .iter()
+                    .filter_map(|m| match m {
+                        RunMount::Bind { from, .. } => Some(from),
+                        RunMount::Cache {
+                            from: Some((from, _)),
+                            ..
+                        } => Some(from),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }))
+    }
 }
 
 #[derive(Debug)]

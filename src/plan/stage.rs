@@ -13,6 +13,7 @@ pub(super) struct Resolved {
 
 struct Ctx<'a> {
     names: &'a [String],
+    named_contexts: &'a BTreeMap<String, Source>,
     scope: Scope,
     /// Names that are args (user or platform), for passing the used ones to `run`.
     arg_names: BTreeSet<String>,
@@ -31,6 +32,7 @@ pub(super) fn resolve(
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let mut cx = Ctx {
         names,
+        named_contexts: &opts.named_contexts,
         scope: global.clone(),
         arg_names: global.names().map(str::to_owned).collect(),
         stage_args: Vec::new(),
@@ -160,6 +162,16 @@ impl Ctx<'_> {
         let Some(text) = self.expand(v) else {
             return Source::Scratch;
         };
+        // A named context wins over a stage and over an image of the same name.
+        if let Some(named) = self.named_contexts.get(&text).or_else(|| {
+            let normal = reference::normalize(&text).ok()?;
+            self.named_contexts
+                .iter()
+                .find(|(k, _)| reference::normalize(k).ok().as_ref() == Some(&normal))
+                .map(|(_, v)| v)
+        }) {
+            return named.clone();
+        }
         if let Some(i) = self.names.iter().position(|n| *n == text) {
             if Some(i) == this {
                 self.diags.push(
