@@ -158,7 +158,7 @@ impl Lowering<'_> {
                     .no_cache(stage.no_cache)
             };
             fs = match &step.kind {
-                StepKind::Run(run) => Some(self.run(fs, &image, run, &platform, meta)),
+                StepKind::Run(run) => Some(self.run(fs, &mut image, run, &platform, meta)),
                 StepKind::Copy(copy) => self.copy(fs, &mut image, copy, &platform, meta),
                 StepKind::Add(add) => self.add(fs, &mut image, add, meta),
                 StepKind::File(file) => self.file(fs, &mut image, file, meta),
@@ -238,7 +238,7 @@ impl Lowering<'_> {
     fn run(
         &mut self,
         fs: Option<Output>,
-        image: &Image,
+        image: &mut Image,
         run: &RunStep,
         platform: &pb::Platform,
         meta: impl Fn(String) -> Meta,
@@ -433,6 +433,14 @@ impl Lowering<'_> {
             Security::Sandbox => pb::SecurityMode::Sandbox,
             Security::Insecure => pb::SecurityMode::Insecure,
         };
+        // History shows the command with the args it received, as Dockerfile history does.
+        let args_note: Vec<String> = run.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let prefix = if args_note.is_empty() {
+            String::new()
+        } else {
+            format!("|{} {} ", args_note.len(), args_note.join(" "))
+        };
+        image.add_history(format!("{prefix}{shown} # stagefile"), false);
         exec.run(meta(shown))
     }
 
@@ -470,6 +478,14 @@ impl Lowering<'_> {
                 exclude_patterns: copy.exclude.clone(),
                 ..Default::default()
             };
+            let (dir, last) = split_last(&action.src);
+            if !copy.exclude.is_empty() && has_wildcard(last) {
+                // Excludes apply to what is found under `src`, so match the glob as an
+                // include pattern under its directory instead of expanding it first.
+                action.include_patterns = vec![last.to_owned()];
+                action.src = dir.to_owned();
+                action.allow_wildcard = false;
+            }
             if copy.parents {
                 // Copy from the root with the path as a pattern, so its parents are kept.
                 action.src = "/".into();
@@ -755,6 +771,19 @@ fn dest_path(workdir: &str, to: Option<&str>, many: bool) -> String {
         d.push('/');
     }
     d
+}
+
+/// `/a/b/*.txt` → (`/a/b`, `*.txt`); the root's directory is `/`.
+fn split_last(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some(("", last)) => ("/", last),
+        Some((dir, last)) => (dir, last),
+        None => ("/", path),
+    }
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?', '['])
 }
 
 fn basename(id: &str) -> &str {

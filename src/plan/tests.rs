@@ -233,12 +233,22 @@ fn bad_expose_and_platform_are_located() {
 fn named_contexts_win_over_stages_and_images() {
     let src = "stages:\n  base:\n    from: busybox:1.35\n  app:\n    from: base\n    steps:\n      - copy: /x\n        from: assets\n      - copy: /y\n        from: alpine:3.20\n";
     let mut opts = BuildOptions::default();
-    opts.named_contexts.insert("base".into(), named_context("docker-image://debian:bookworm").unwrap());
-    opts.named_contexts.insert("assets".into(), named_context("local:assets").unwrap());
-    opts.named_contexts.insert("docker.io/library/alpine:3.20".into(), named_context("input:alp").unwrap());
+    opts.named_contexts.insert(
+        "base".into(),
+        named_context("docker-image://debian:bookworm").unwrap(),
+    );
+    opts.named_contexts
+        .insert("assets".into(), named_context("local:assets").unwrap());
+    opts.named_contexts.insert(
+        "docker.io/library/alpine:3.20".into(),
+        named_context("input:alp").unwrap(),
+    );
     let p = plan_of(src, &opts).unwrap();
     assert_eq!(names(&p), ["app"], "the replaced stage is no longer needed");
-    assert_eq!(p.stages[0].base, Source::Image("docker.io/library/debian:bookworm".into()));
+    assert_eq!(
+        p.stages[0].base,
+        Source::Image("docker.io/library/debian:bookworm".into())
+    );
     let froms: Vec<&Source> = p.stages[0].sources().collect();
     assert_eq!(froms[1], &Source::Local("assets".into()));
     assert_eq!(froms[2], &Source::Input("alp".into()));
