@@ -61,10 +61,11 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
     match compile::plan(&bytes, opts) {
         Ok((_, plan)) => {
             let target = &plan.stages[plan.target].name;
+            let n = plan.stages.len();
+            let stages = if n == 1 { "stage" } else { "stages" };
             println!(
-                "{}: ok ({} stages to build for target `{target}`)",
-                file.display(),
-                plan.stages.len()
+                "{}: ok ({n} {stages} to build for target `{target}`)",
+                file.display()
             );
             ExitCode::SUCCESS
         }

@@ -99,6 +99,11 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .filter(|c| c.enabled)
         .map(|c| c.id.clone())
         .collect();
+    if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
+        return Err(errors::plain(format!(
+            "the Stagefile frontend does not answer `{request}` requests yet; build without --print/--call/--check"
+        )));
+    }
     let opts = env.build_options().map_err(errors::plain)?;
     let filename = env.filename().to_owned();
 

@@ -59,7 +59,8 @@ pub(super) fn build_order(target: usize, stages: &[Resolved]) -> Result<Vec<usiz
 
 /// Builds the plan from the reachable stages, renumbering stage references.
 pub(super) fn assemble(
-    file: &Stagefile,
+    file_labels: Vec<(String, String)>,
+    ignore: Vec<String>,
     opts: &BuildOptions,
     resolved: Vec<Resolved>,
     order: &[usize],
@@ -141,11 +142,7 @@ pub(super) fn assemble(
         }
     }
 
-    let mut labels: Vec<(String, String)> = file
-        .labels
-        .iter()
-        .map(|(k, v)| (k.value.clone(), v.0.clone()))
-        .collect();
+    let mut labels = file_labels;
     for (k, v) in &opts.labels {
         labels.retain(|(n, _)| n != k);
         labels.push((k.clone(), v.clone()));
@@ -156,6 +153,6 @@ pub(super) fn assemble(
         images: images.into_iter().collect(),
         context_paths: context.map(|s| s.into_iter().collect()),
         labels,
-        ignore: file.ignore.iter().map(|i| i.value.clone()).collect(),
+        ignore,
     }
 }

@@ -306,6 +306,31 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
             Err(mut d) => diags.append(&mut d),
         }
     }
+    if let Some(v) = &file.version
+        && v.value.0 != "1"
+    {
+        diags.push(
+            Diagnostic::error(
+                span_of(v),
+                format!("version `{}` is not supported", v.value.0),
+            )
+            .with_help("this frontend reads version 1; remove the key or write `version: 1`"),
+        );
+    }
+    let mut file_labels = Vec::new();
+    for (k, v) in file.labels.iter() {
+        match expand_at(&global, &v.0, span_of(k)) {
+            Ok(v) => file_labels.push((k.value.clone(), v)),
+            Err(d) => diags.push(d),
+        }
+    }
+    let mut ignore = Vec::new();
+    for pattern in &file.ignore {
+        match expand(&global, pattern) {
+            Ok(p) => ignore.push(p),
+            Err(d) => diags.push(d),
+        }
+    }
     let target = match select_target(file, opts, &names) {
         Ok(t) => Some(t),
         Err(d) => {
@@ -318,7 +343,14 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
     }
     let target = target.expect("set when there are no diagnostics");
     let order = graph::build_order(target, &resolved).map_err(|d| vec![d])?;
-    Ok(graph::assemble(file, opts, resolved, &order, target))
+    Ok(graph::assemble(
+        file_labels,
+        ignore,
+        opts,
+        resolved,
+        &order,
+        target,
+    ))
 }
 
 fn stage_names(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> Vec<String> {

@@ -42,7 +42,8 @@ pub(super) fn resolve(
     let mut env = Vec::new();
     for (key, value) in stage.env.iter() {
         check_env_name(&mut cx, key);
-        if let Some(v) = cx.expand_text(&value.0, span_of(key)) {
+        let value = value.as_ref().map_or("", |v| v.0.as_str());
+        if let Some(v) = cx.expand_text(value, span_of(key)) {
             cx.scope.set(key.value.clone(), Some(v.clone()));
             env.push((key.value.clone(), v));
         }
@@ -335,7 +336,7 @@ impl Ctx<'_> {
             .collect();
         for (k, v) in s.env.iter() {
             check_env_name(self, k);
-            let v = self.expand_text(&v.0, span_of(k))?;
+            let v = self.expand_text(v.as_ref().map_or("", |v| v.0.as_str()), span_of(k))?;
             env.retain(|(n, _)| *n != k.value);
             env.push((k.value.clone(), v));
         }
@@ -350,13 +351,20 @@ impl Ctx<'_> {
                 mounts.push(self.secret(c, span)?);
             }
         }
-        if let Some(ssh) = &s.ssh
-            && let Some(id) = &ssh.value.0.id
-        {
-            let id = if id.value.is_empty() {
+        // `ssh: false` turns forwarding off; a mapping without `id` forwards `default`.
+        let ssh_off = s.ssh.as_ref().is_some_and(|ssh| {
+            let spec = &ssh.value.0;
+            spec.id.is_none() && spec.target.is_none() && spec.required.is_none()
+        });
+        if let Some(ssh) = s.ssh.as_ref().filter(|_| !ssh_off) {
+            let id = match &ssh.value.0.id {
+                Some(id) => self.expand(id)?,
+                None => String::new(),
+            };
+            let id = if id.is_empty() {
                 "default".to_owned()
             } else {
-                id.value.clone()
+                id
             };
             let target = ssh.value.0.target.as_ref().and_then(|t| self.expand(t));
             let required = ssh.value.0.required.as_ref().is_some_and(|r| r.value);
@@ -398,7 +406,11 @@ impl Ctx<'_> {
                 rw: m.value.rw.as_ref().is_some_and(|r| r.value),
             });
         }
-        let network = match s.network.as_ref().map(|n| (n.value.as_str(), span_of(n))) {
+        let network = s
+            .network
+            .as_ref()
+            .and_then(|n| Some((self.expand(n)?, span_of(n))));
+        let network = match network.as_ref().map(|(n, sp)| (n.as_str(), *sp)) {
             None | Some(("default", _)) => Network::Default,
             Some(("none", _)) => Network::None,
             Some(("host", _)) => Network::Host,
@@ -409,7 +421,11 @@ impl Ctx<'_> {
                 );
             }
         };
-        let security = match s.security.as_ref().map(|n| (n.value.as_str(), span_of(n))) {
+        let security = s
+            .security
+            .as_ref()
+            .and_then(|n| Some((self.expand(n)?, span_of(n))));
+        let security = match security.as_ref().map(|(n, sp)| (n.as_str(), *sp)) {
             None | Some(("sandbox", _)) => Security::Sandbox,
             Some(("insecure", _)) => Security::Insecure,
             Some((other, span)) => {
@@ -458,7 +474,11 @@ impl Ctx<'_> {
                 .with_help("use up to 256 printable characters"),
             );
         }
-        let sharing = match c.sharing.as_ref().map(|s| (s.value.as_str(), span_of(s))) {
+        let sharing = c
+            .sharing
+            .as_ref()
+            .and_then(|s| Some((self.expand(s)?, span_of(s))));
+        let sharing = match sharing.as_ref().map(|(s, sp)| (s.as_str(), *sp)) {
             None | Some(("shared", _)) => Sharing::Shared,
             Some(("private", _)) => Sharing::Private,
             Some(("locked", _)) => Sharing::Locked,
@@ -514,7 +534,10 @@ impl Ctx<'_> {
         Some(RunMount::Secret {
             id,
             target,
-            env: c.env.as_ref().map(|e| e.value.clone()),
+            env: match &c.env {
+                Some(e) => Some(self.expand(e)?),
+                None => None,
+            },
             required: c.required.as_ref().is_some_and(|r| r.value),
             mode,
             uid: c.uid.as_ref().map_or(0, |u| u.value),
@@ -699,6 +722,7 @@ impl Ctx<'_> {
     }
 
     fn octal(&mut self, text: &str, span: Span) -> Option<u32> {
+        let text = self.expand_text(text, span)?;
         match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
             Ok(m) if m <= 0o7777 => Some(m),
             _ => self.fail(

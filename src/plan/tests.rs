@@ -254,3 +254,34 @@ fn named_contexts_win_over_stages_and_images() {
     assert_eq!(froms[2], &Source::Input("alp".into()));
     assert!(named_context("git://x").is_err());
 }
+
+#[test]
+fn env_without_value_is_empty_and_version_must_be_one() {
+    let p = ok("version: 1\nstages:\n  s:\n    from: scratch\n    env:\n      A:\n");
+    assert_eq!(p.stages[0].env, vec![("A".to_owned(), String::new())]);
+    let d = errs("version: 2\nstages:\n  s:\n    from: scratch\n");
+    assert_eq!(d[0].message, "version `2` is not supported");
+}
+
+#[test]
+fn ssh_forms() {
+    let ssh = |v: &str| {
+        let p = ok(&format!(
+            "stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        ssh: {v}\n"
+        ));
+        let StepKind::Run(r) = &p.stages[0].steps[0].kind else {
+            panic!()
+        };
+        r.mounts.iter().find_map(|m| match m {
+            RunMount::Ssh { id, target, .. } => Some((id.clone(), target.clone())),
+            _ => None,
+        })
+    };
+    assert_eq!(ssh("true"), Some(("default".into(), None)));
+    assert_eq!(ssh("false"), None);
+    assert_eq!(ssh("github"), Some(("github".into(), None)));
+    assert_eq!(
+        ssh("{ target: /agent }"),
+        Some(("default".into(), Some("/agent".into())))
+    );
+}

@@ -36,7 +36,8 @@ pub struct Stage {
     pub description: Option<Spanned<String>>,
     pub workdir: Option<Spanned<String>>,
     #[serde(default)]
-    pub env: OrderedMap<Text>,
+    /// A key with no value (`A:`) sets the variable to the empty string.
+    pub env: OrderedMap<Option<Text>>,
     pub user: Option<Spanned<Text>>,
     pub shell: Option<Spanned<Vec<String>>>,
     /// Args every `run` of this stage receives, used in its text or not.
@@ -77,7 +78,8 @@ pub struct Step {
     pub network: Option<Spanned<String>>,
     pub security: Option<Spanned<String>>,
     #[serde(default)]
-    pub env: OrderedMap<Text>,
+    /// A key with no value (`A:`) sets the variable to the empty string.
+    pub env: OrderedMap<Option<Text>>,
     pub workdir: Option<Spanned<String>>,
     pub user: Option<Spanned<Text>>,
     #[serde(default)]
