@@ -75,6 +75,8 @@ apt_private_download() {
 }
 
 # ensure_apt_pkgs PKG... — install the Debian packages that are not installed yet.
+# apt-get update runs first unless the lists are under an hour old, and again before
+# one retry if the install fails.
 ensure_apt_pkgs() {
   local pkg
   local -a missing=()
@@ -82,13 +84,16 @@ ensure_apt_pkgs() {
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   ((${#missing[@]})) || return 0
-  if [[ -z ${_STAGEFILE_APT_UPDATED:-} ]]; then
+  if [[ -z $(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -60 -print -quit) ]]; then
     log "apt-get update"
     apt-get -qq update >/dev/null
-    _STAGEFILE_APT_UPDATED=1
   fi
   log "installing ${missing[*]}"
-  apt-get -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+  _apt_install "${missing[@]}" || { apt-get -qq update >/dev/null && _apt_install "${missing[@]}"; }
+}
+_apt_install() {
+  apt-get -qq install -y --no-install-recommends "$@" 2>&1 >/dev/null | { grep -v '^debconf: delaying' >&2 || true; }
+  return "${PIPESTATUS[0]}"
 }
 
 # True when a Docker daemon answers on the current DOCKER_HOST (or the default socket).

@@ -1,0 +1,3 @@
+module stagefile.example/server
+
+go 1.19
