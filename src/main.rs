@@ -32,6 +32,8 @@ enum Cmd {
         #[arg(long)]
         dump: bool,
     },
+    /// Print the JSON Schema of the Stagefile format (for editors and validators).
+    Schema,
 }
 
 #[derive(clap::Args)]
@@ -56,6 +58,10 @@ fn main() -> ExitCode {
         Cmd::Frontend => stagefile::gateway::run(),
         Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
         Cmd::Llb { file, build, dump } => stagefile::cli::llb(&file, &build.options(), dump),
+        Cmd::Schema => {
+            print!("{}", stagefile::spec::schema());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -4,9 +4,28 @@
 use crate::diag::Span;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
 use std::fmt;
 use std::marker::PhantomData;
+
+/// A value with the place in the file it was read from.
+///
+/// A thin wrapper over serde-saphyr's span type, so the spec's types can also describe
+/// themselves as JSON Schema (the wrapper is transparent there).
+#[derive(Debug, Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub referenced: serde_saphyr::Location,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        Ok(Spanned {
+            value: s.value,
+            referenced: s.referenced,
+        })
+    }
+}
 
 /// Converts a YAML location into the crate's span type.
 pub fn span_of<T>(s: &Spanned<T>) -> Span {
@@ -182,9 +201,8 @@ impl<'de, T: FromShorthand + Deserialize<'de>> Deserialize<'de> for Short<T> {
 
 /// A located value made from shorthand text, whose location is filled in later.
 pub fn unlocated<T>(value: T) -> Spanned<T> {
-    Spanned::new(
+    Spanned {
         value,
-        serde_saphyr::Location::UNKNOWN,
-        serde_saphyr::Location::UNKNOWN,
-    )
+        referenced: serde_saphyr::Location::UNKNOWN,
+    }
 }

@@ -4,16 +4,18 @@
 
 mod de;
 mod parse;
+mod schema;
 
-pub use de::{Command, OneOrMany, OrderedMap, Short, Text, span_of};
+pub use de::{Command, OneOrMany, OrderedMap, Short, Spanned, Text, span_of};
 pub use parse::{MAX_FILE_BYTES, parse};
-pub use serde_saphyr::Spanned;
+pub use schema::schema;
 
 use de::{FromShorthand, unlocated};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stagefile {
     pub version: Option<Spanned<Text>>,
@@ -28,7 +30,7 @@ pub struct Stagefile {
 }
 
 /// One stage: a base, some steps, and the image config it produces.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
     pub from: Spanned<String>,
@@ -60,7 +62,7 @@ pub struct Stage {
 /// A step is one of `run`, `copy`, `add`, `file`; the other keys are that kind's options.
 /// All keys are read here and `plan` checks which ones belong together, so a misplaced
 /// option gets a located "only for …" error instead of a generic one.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub run: Option<Spanned<Command>>,
@@ -100,7 +102,7 @@ pub struct Step {
 }
 
 /// A cache mount: `cache: /path` or the full form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheSpec {
     pub target: Spanned<String>,
@@ -129,7 +131,7 @@ impl FromShorthand for CacheSpec {
 }
 
 /// A build secret: `secret: id` or the full form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretSpec {
     pub id: Spanned<String>,
@@ -156,7 +158,7 @@ impl FromShorthand for SecretSpec {
 }
 
 /// SSH agent forwarding: `ssh: true`, `ssh: id` or the full form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SshSpec {
     #[serde(default)]
@@ -181,7 +183,7 @@ impl FromShorthand for SshSpec {
 }
 
 /// A bind mount of a stage, image or named context into a `run` step.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MountSpec {
     pub from: Option<Spanned<String>>,
@@ -191,7 +193,7 @@ pub struct MountSpec {
 }
 
 /// Container health check, as in a Dockerfile `HEALTHCHECK`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Healthcheck {
     pub test: Spanned<Command>,
