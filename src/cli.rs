@@ -60,6 +60,7 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
     };
     match compile::plan(&bytes, opts) {
         Ok((_, plan)) => {
+            report(file, &bytes, &plan.warnings);
             let target = &plan.stages[plan.target].name;
             let n = plan.stages.len();
             let stages = if n == 1 { "stage" } else { "stages" };

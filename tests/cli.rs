@@ -169,3 +169,26 @@ fn frontend_exits_when_stdin_is_closed() {
     let _ = child.kill();
     panic!("the frontend did not exit after its stdin closed");
 }
+
+#[test]
+fn check_warns_about_undeclared_build_args_and_still_succeeds() {
+    let src = "args:\n  VERSION: '1'\nstages:\n  a:\n    from: scratch\n";
+    let out = Test::new("warn", src)
+        .args(&[
+            "check",
+            "Stagefile",
+            "--build-arg",
+            "VERSOIN=2",
+            "--build-arg",
+            "HTTP_PROXY=x",
+        ])
+        .run();
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: build arg `VERSOIN` is not declared"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `VERSION`?"), "{err}");
+    assert!(!err.contains("HTTP_PROXY"), "{err}");
+}

@@ -93,6 +93,12 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .await
         .map_err(|e| errors::from_rpc("BuildKit did not answer", &e))?
         .into_inner();
+    let caps: BTreeSet<String> = pong
+        .frontend_api_caps
+        .iter()
+        .filter(|c| c.enabled)
+        .map(|c| c.id.clone())
+        .collect();
     let llb_caps: BTreeSet<String> = pong
         .llb_caps
         .iter()
@@ -107,7 +113,9 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     let opts = env.build_options().map_err(errors::plain)?;
     let filename = env.filename().to_owned();
 
-    let (stagefile, dockerignore) = tokio::join!(
+    // `<file>.dockerignore` beside the Stagefile wins over the context's `.dockerignore`.
+    let own_ignore = format!("{filename}.dockerignore");
+    let (stagefile, own_dockerignore, dockerignore) = tokio::join!(
         read_local(
             client.clone(),
             &env,
@@ -119,23 +127,39 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         read_local(
             client.clone(),
             &env,
+            "dockerfile",
+            &own_ignore,
+            "dockerfile-dockerignore",
+            "[internal] load .dockerignore beside the Stagefile"
+        ),
+        read_local(
+            client.clone(),
+            &env,
             "context",
             ".dockerignore",
             "context-.dockerignore",
             "[internal] load .dockerignore"
         ),
     );
-    let data = stagefile.map_err(|e| {
+    let (data, load_vertex) = stagefile.map_err(|e| {
         errors::plain(format!(
             "cannot read {filename} from the build definition: {}",
             e.message
         ))
     })?;
-    let excludes = dockerignore.map(|d| parse_ignore(&d)).unwrap_or_default();
+    let excludes = own_dockerignore
+        .or(dockerignore)
+        .map(|(d, _)| parse_ignore(&d))
+        .unwrap_or_default();
 
     let (_, plan) = crate::compile::plan(&data, &opts)
         .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
 
+    if caps.contains("gateway.warnings") {
+        for w in &plan.warnings {
+            warn(&mut client, &load_vertex, &filename, &data, w).await;
+        }
+    }
     let base_configs = resolve_images(&client, &env, &plan, &filename, &data).await?;
     let (inputs, input_configs) = client_inputs(&mut client, &env, &plan).await?;
     let mut all_excludes = excludes;
@@ -183,6 +207,41 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     Ok(result)
 }
 
+/// Shows a located warning in the build's progress (`N warnings found`).
+async fn warn(
+    client: &mut Client,
+    vertex: &str,
+    filename: &str,
+    data: &[u8],
+    w: &crate::diag::Diagnostic,
+) {
+    let position = pb::Position {
+        line: w.span.line as i32,
+        character: 0,
+    };
+    let request = fe::WarnRequest {
+        digest: vertex.to_owned(),
+        level: 1,
+        short: w.one_line(filename).into_bytes(),
+        detail: w.help.iter().map(|h| h.clone().into_bytes()).collect(),
+        info: Some(pb::SourceInfo {
+            filename: filename.to_owned(),
+            data: data.to_vec(),
+            definition: None,
+            language: "Stagefile".to_owned(),
+        }),
+        ranges: vec![pb::Range {
+            start: Some(position),
+            end: Some(position),
+        }],
+        ..Default::default()
+    };
+    // A warning that cannot be shown must not fail the build.
+    if let Err(e) = client.warn(request).await {
+        log::warn!("could not send a warning: {e}");
+    }
+}
+
 /// Reads one file from a client-side local through a filtered local source.
 async fn read_local(
     mut client: Client,
@@ -191,7 +250,7 @@ async fn read_local(
     path: &str,
     shared_key: &str,
     name: &str,
-) -> Result<Vec<u8>, Status> {
+) -> Result<(Vec<u8>, String), Status> {
     let mut attrs = BTreeMap::new();
     let paths = serde_json::to_string(&[path]).expect("json");
     attrs.insert("local.followpaths".to_owned(), paths.clone());
@@ -205,6 +264,7 @@ async fn read_local(
         let source = crate::llb::local(local, attrs, crate::llb::Meta::named(name));
         crate::llb::marshal(Some(&source), None)
     };
+    let vertex = crate::llb::digest_of(&definition.def[0]);
     let solved = client
         .solve(fe::SolveRequest {
             definition: Some(definition),
@@ -234,7 +294,7 @@ async fn read_local(
         .map_err(|e| errors::from_rpc(path, &e))?
         .into_inner()
         .data;
-    Ok(data)
+    Ok((data, vertex))
 }
 
 /// Resolves every distinct base image once, concurrently.

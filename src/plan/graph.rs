@@ -154,5 +154,6 @@ pub(super) fn assemble(
         context_paths: context.map(|s| s.into_iter().collect()),
         labels,
         ignore,
+        warnings: Vec::new(),
     }
 }

@@ -66,6 +66,8 @@ pub struct Plan {
     pub labels: Vec<(String, String)>,
     /// `ignore` patterns from the file, added to `.dockerignore`.
     pub ignore: Vec<String>,
+    /// Problems that do not stop the build, each located in the file.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug)]
@@ -343,14 +345,49 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
     }
     let target = target.expect("set when there are no diagnostics");
     let order = graph::build_order(target, &resolved).map_err(|d| vec![d])?;
-    Ok(graph::assemble(
-        file_labels,
-        ignore,
-        opts,
-        resolved,
-        &order,
-        target,
-    ))
+    let mut plan = graph::assemble(file_labels, ignore, opts, resolved, &order, target);
+    plan.warnings = unused_build_args(file, opts);
+    Ok(plan)
+}
+
+/// Build args BuildKit or the engine consume themselves, never declared in a file.
+const BUILTIN_ARGS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "SOURCE_DATE_EPOCH",
+];
+
+/// `--build-arg` values the file never declares are most likely typos.
+fn unused_build_args(file: &Stagefile, opts: &BuildOptions) -> Vec<Diagnostic> {
+    let declared: Vec<&str> = file.args.iter().map(|(k, _)| k.value.as_str()).collect();
+    let span = file
+        .args
+        .0
+        .first()
+        .map_or(span_of(&file.stages), |(k, _)| span_of(k));
+    opts.build_args
+        .keys()
+        .filter(|k| !declared.contains(&k.as_str()))
+        .filter(|k| !k.starts_with("BUILDKIT_") && !BUILTIN_ARGS.contains(&k.as_str()))
+        .map(|k| {
+            let d = Diagnostic::warning(
+                span,
+                format!("build arg `{k}` is not declared under `args`; it has no effect"),
+            );
+            match suggest(k, declared.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("declare it: `args: {{ {k}: null }}`")),
+            }
+        })
+        .collect()
 }
 
 fn stage_names(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> Vec<String> {
