@@ -1,6 +1,7 @@
 //! The only room that talks to BuildKit: reads the Stagefile and the context's ignore
 //! file, resolves base image configs, solves the compiled graph and returns the result.
 
+mod caps;
 mod errors;
 mod options;
 mod transport;
@@ -180,6 +181,13 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     let lowered = lower::lower(&plan, &lower_opts)
         .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
 
+    if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
+        let mut status = errors::plain(msg);
+        if let Some(line) = line {
+            status.details.push(errors::source_detail(&filename, &data, line));
+        }
+        return Err(status);
+    }
     let mut result = fe::Result::default();
     result
         .metadata
