@@ -46,14 +46,15 @@ pub fn missing(def: &pb::Definition, engine: &BTreeSet<String>) -> Option<(Strin
             let range = loc.locations.first()?.ranges.first()?;
             Some(range.start?.line as u32)
         });
-    let message = match LLB_CAPS.iter().find(|(id, _, _)| id == cap) {
+    let message = match LLB_CAPS.iter().find(|(id, _, _)| *id == cap) {
         Some((_, feature, since)) => format!(
             "this build uses {feature}, which needs BuildKit {since} or newer; the engine's BuildKit does not have `{cap}` (upgrade the engine, e.g. Docker 23 or newer)"
         ),
         None => format!(
             "this build needs the BuildKit capability `{cap}`, which the engine lacks; upgrade the engine"
         ),
-    })
+    };
+    Some((message, line))
 }
 
 #[cfg(test)]

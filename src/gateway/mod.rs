@@ -184,7 +184,9 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
         let mut status = errors::plain(msg);
         if let Some(line) = line {
-            status.details.push(errors::source_detail(&filename, &data, line));
+            status
+                .details
+                .push(errors::source_detail(&filename, &data, line));
         }
         return Err(status);
     }
