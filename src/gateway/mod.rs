@@ -153,18 +153,27 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .map(|(d, _)| parse_ignore(&d))
         .unwrap_or_default();
 
-    let (_, plan) = crate::compile::plan(&data, &opts)
-        .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
-
+    // One plan per requested platform: TARGET* args and stage platforms follow each.
+    let platforms = env.target_platforms().map_err(errors::plain)?;
+    let mut plans = Vec::with_capacity(platforms.len());
+    for platform in &platforms {
+        let opts = crate::plan::BuildOptions {
+            target_platform: platform.clone(),
+            ..opts.clone()
+        };
+        let (_, plan) = crate::compile::plan(&data, &opts)
+            .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        plans.push(plan);
+    }
     if caps.contains("gateway.warnings") {
-        for w in &plan.warnings {
+        for w in &plans[0].warnings {
             warn(&mut client, &load_vertex, &filename, &data, w).await;
         }
     }
-    let base_configs = resolve_images(&client, &env, &plan, &filename, &data).await?;
-    let (inputs, input_configs) = client_inputs(&mut client, &env, &plan).await?;
+    let base_configs = resolve_images(&client, &env, &plans, &filename, &data).await?;
+    let (inputs, input_configs) = client_inputs(&mut client, &env, &plans).await?;
     let mut all_excludes = excludes;
-    all_excludes.extend(plan.ignore.iter().cloned());
+    all_excludes.extend(plans[0].ignore.iter().cloned());
     let lower_opts = LowerOptions {
         session_id: Some(env.session_id.clone()).filter(|s| !s.is_empty()),
         resolve_mode: env.opt("image-resolve-mode").map(str::to_owned),
@@ -178,43 +187,90 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         input_configs,
         no_merge: !llb_caps.contains("mergeop"),
     };
-    let lowered = lower::lower(&plan, &lower_opts)
-        .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
 
-    if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
-        let mut status = errors::plain(msg);
-        if let Some(line) = line {
-            status
-                .details
-                .push(errors::source_detail(&filename, &data, line));
+    let mut solved = Vec::with_capacity(plans.len());
+    for (platform, plan) in platforms.iter().zip(&plans) {
+        let lowered = lower::lower(plan, &lower_opts)
+            .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
+            let mut status = errors::plain(msg);
+            if let Some(line) = line {
+                status
+                    .details
+                    .push(errors::source_detail(&filename, &data, line));
+            }
+            return Err(status);
         }
-        return Err(status);
+        let reference = solve(&mut client, &env, lowered.definition).await?;
+        solved.push((platform.clone(), reference, lowered.image));
     }
-    let mut result = fe::Result::default();
-    result
-        .metadata
-        .insert(CONFIG_KEY.to_owned(), lowered.image.to_json());
-    if lowered.definition.def.is_empty() {
+    Ok(result(solved, env.opt("multi-platform") == Some("true")))
+}
+
+/// Solves one graph (lazily: steps run when BuildKit exports) and returns its ref.
+async fn solve(
+    client: &mut Client,
+    env: &Env,
+    definition: pb::Definition,
+) -> Result<fe::Ref, Status> {
+    if definition.def.is_empty() {
         // The target is plain scratch: an empty ref is BuildKit's empty filesystem.
-        result.result = Some(fe::result::Result::Ref(fe::Ref {
+        return Ok(fe::Ref {
             id: String::new(),
             def: None,
-        }));
-        return Ok(result);
+        });
     }
-    let solved = client
+    let response = client
         .solve(fe::SolveRequest {
-            definition: Some(lowered.definition),
+            definition: Some(definition),
             allow_result_return: true,
             allow_result_array_ref: true,
-            cache_imports: cache_imports(&env),
+            cache_imports: cache_imports(env),
             ..Default::default()
         })
         .await
         .map_err(|e| errors::from_rpc("solve failed", &e))?
         .into_inner();
-    result.result = solved.result.and_then(|r| r.result);
-    Ok(result)
+    match response.result.and_then(|r| r.result) {
+        Some(fe::result::Result::Ref(r)) => Ok(r),
+        Some(fe::result::Result::RefDeprecated(id)) => Ok(fe::Ref { id, def: None }),
+        _ => Err(errors::plain("BuildKit returned no result for the build")),
+    }
+}
+
+/// The result BuildKit exports: one ref and config, or (for several platforms, or when
+/// asked) a ref and a config per platform with the platforms list the exporter expects.
+fn result(solved: Vec<(Platform, fe::Ref, Image)>, force_multi: bool) -> fe::Result {
+    let mut result = fe::Result::default();
+    if solved.len() == 1 && !force_multi {
+        let (_, reference, image) = solved.into_iter().next().expect("one result");
+        result
+            .metadata
+            .insert(CONFIG_KEY.to_owned(), image.to_json());
+        result.result = Some(fe::result::Result::Ref(reference));
+        return result;
+    }
+    let mut refs = HashMap::new();
+    let mut listed = Vec::new();
+    for (platform, reference, image) in solved {
+        let id = platform.to_string();
+        result
+            .metadata
+            .insert(format!("{CONFIG_KEY}/{id}"), image.to_json());
+        let mut p = serde_json::json!({ "architecture": platform.arch, "os": platform.os });
+        if let Some(v) = &platform.variant {
+            p["variant"] = serde_json::json!(v);
+        }
+        listed.push(serde_json::json!({ "ID": id, "Platform": p }));
+        refs.insert(id, reference);
+    }
+    let platforms = serde_json::json!({ "Platforms": listed });
+    result.metadata.insert(
+        "refs.platforms".to_owned(),
+        serde_json::to_vec(&platforms).expect("json"),
+    );
+    result.result = Some(fe::result::Result::Refs(fe::RefMap { refs }));
+    result
 }
 
 /// Shows a located warning in the build's progress (`N warnings found`).
@@ -311,12 +367,14 @@ async fn read_local(
 async fn resolve_images(
     client: &Client,
     env: &Env,
-    plan: &crate::plan::Plan,
+    plans: &[crate::plan::Plan],
     filename: &str,
     data: &[u8],
 ) -> Result<BTreeMap<(String, Platform), Image>, Status> {
+    let images: BTreeSet<&(String, Platform)> = plans.iter().flat_map(|p| &p.images).collect();
+    let plan = &plans[0];
     let mut tasks = tokio::task::JoinSet::new();
-    for (reference, platform) in &plan.images {
+    for (reference, platform) in images {
         let mut client = client.clone();
         let request = fe::ResolveImageConfigRequest {
             r#ref: reference.clone(),
@@ -362,11 +420,11 @@ async fn resolve_images(
 async fn client_inputs(
     client: &mut Client,
     env: &Env,
-    plan: &crate::plan::Plan,
+    plans: &[crate::plan::Plan],
 ) -> Result<(BTreeMap<String, pb::Definition>, BTreeMap<String, Image>), Status> {
-    let used: BTreeSet<&str> = plan
-        .stages
+    let used: BTreeSet<&str> = plans
         .iter()
+        .flat_map(|p| &p.stages)
         .flat_map(|s| s.sources())
         .filter_map(|src| match src {
             crate::plan::Source::Input(n) => Some(n.as_str()),
@@ -434,4 +492,64 @@ pub fn parse_ignore(data: &[u8]) -> Vec<String> {
             format!("{neg}{pat}")
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(id: &str) -> fe::Ref {
+        fe::Ref {
+            id: id.into(),
+            def: None,
+        }
+    }
+
+    #[test]
+    fn one_platform_gives_a_single_ref_and_config() {
+        let p = Platform::linux_amd64();
+        let r = result(vec![(p.clone(), reference("a"), Image::scratch(&p))], false);
+        assert!(matches!(r.result, Some(fe::result::Result::Ref(ref x)) if x.id == "a"));
+        assert!(r.metadata.contains_key(CONFIG_KEY));
+        assert!(!r.metadata.contains_key("refs.platforms"));
+    }
+
+    #[test]
+    fn several_platforms_give_a_ref_and_config_each() {
+        let amd = Platform::linux_amd64();
+        let arm = Platform::parse("linux/arm/v7").unwrap();
+        let r = result(
+            vec![
+                (amd.clone(), reference("a"), Image::scratch(&amd)),
+                (arm.clone(), reference("b"), Image::scratch(&arm)),
+            ],
+            false,
+        );
+        let Some(fe::result::Result::Refs(map)) = &r.result else {
+            panic!("{:?}", r.result)
+        };
+        assert_eq!(map.refs["linux/amd64"].id, "a");
+        assert_eq!(map.refs["linux/arm/v7"].id, "b");
+        assert!(
+            r.metadata
+                .contains_key("containerimage.config/linux/arm/v7")
+        );
+        let listed: serde_json::Value =
+            serde_json::from_slice(&r.metadata["refs.platforms"]).unwrap();
+        assert_eq!(listed["Platforms"][1]["ID"], "linux/arm/v7");
+        assert_eq!(listed["Platforms"][1]["Platform"]["variant"], "v7");
+        let forced = result(
+            vec![(amd.clone(), reference("a"), Image::scratch(&amd))],
+            true,
+        );
+        assert!(matches!(forced.result, Some(fe::result::Result::Refs(_))));
+    }
+
+    #[test]
+    fn ignore_files_are_read_like_docker() {
+        assert_eq!(
+            parse_ignore(b"# c\n\n/target\n!keep.log\n *.tmp \n"),
+            vec!["target", "!keep.log", "*.tmp"]
+        );
+    }
 }

@@ -46,6 +46,31 @@ impl Env {
             .unwrap_or("Dockerfile")
     }
 
+    /// The requested target platforms (`--platform a,b`), else the worker's own.
+    pub fn target_platforms(&self) -> Result<Vec<Platform>, String> {
+        let mut out: Vec<Platform> = Vec::new();
+        for p in self
+            .opt("platform")
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let p = Platform::parse(p).map_err(|e| format!("option platform: {e}"))?;
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        if out.is_empty() {
+            out.push(
+                self.worker_platform
+                    .clone()
+                    .unwrap_or_else(Platform::linux_amd64),
+            );
+        }
+        Ok(out)
+    }
+
     pub fn build_options(&self) -> Result<BuildOptions, String> {
         let build_platform = self
             .worker_platform
