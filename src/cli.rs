@@ -109,3 +109,25 @@ pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> Exit
         Err(diags) => report(file, &bytes, &diags),
     }
 }
+
+pub fn outline(file: &Path, opts: &Result<BuildOptions, String>, json: bool) -> ExitCode {
+    let (opts, bytes) = match load(file, opts) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    match compile::plan(&bytes, opts) {
+        Ok((parsed, plan)) => {
+            if json {
+                let both = serde_json::json!({
+                    "targets": crate::outline::targets(&parsed, &bytes),
+                    "outline": crate::outline::outline(&parsed, &plan, &bytes),
+                });
+                println!("{}", serde_json::to_string_pretty(&both).expect("json"));
+            } else {
+                print!("{}", crate::outline::render(&parsed, &plan));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(diags) => report(file, &bytes, &diags),
+    }
+}

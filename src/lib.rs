@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod image;
 pub mod llb;
 pub mod lower;
+pub mod outline;
 pub mod plan;
 pub mod platform;
 pub mod spec;

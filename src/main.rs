@@ -32,6 +32,15 @@ enum Cmd {
         #[arg(long)]
         dump: bool,
     },
+    /// List the stages, args, secrets and caches a build would use, without building.
+    Outline {
+        file: PathBuf,
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Print BuildKit's JSON shapes (`targets` and `outline`) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema of the Stagefile format (for editors and validators).
     Schema,
 }
@@ -58,6 +67,9 @@ fn main() -> ExitCode {
         Cmd::Frontend => stagefile::gateway::run(),
         Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
         Cmd::Llb { file, build, dump } => stagefile::cli::llb(&file, &build.options(), dump),
+        Cmd::Outline { file, build, json } => {
+            stagefile::cli::outline(&file, &build.options(), json)
+        }
         Cmd::Schema => {
             print!("{}", stagefile::spec::schema());
             ExitCode::SUCCESS

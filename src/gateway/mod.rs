@@ -106,11 +106,6 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .filter(|c| c.enabled)
         .map(|c| c.id.clone())
         .collect();
-    if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
-        return Err(errors::plain(format!(
-            "the Stagefile frontend does not answer `{request}` requests yet; build without --print/--call/--check"
-        )));
-    }
     let opts = env.build_options().map_err(errors::plain)?;
     let filename = env.filename().to_owned();
 
@@ -152,6 +147,20 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .or(dockerignore)
         .map(|(d, _)| parse_ignore(&d))
         .unwrap_or_default();
+
+    if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
+        return subrequest(request, &data, &opts).map_err(|d| match d {
+            Some(diags) => errors::from_diagnostics(&filename, &data, &diags),
+            None => errors::plain(format!(
+                "the Stagefile frontend does not answer `{request}`; it answers {}",
+                SUBREQUESTS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        });
+    }
 
     // One plan per requested platform: TARGET* args and stage platforms follow each.
     let platforms = env.target_platforms().map_err(errors::plain)?;
@@ -205,6 +214,62 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         solved.push((platform.clone(), reference, lowered.image));
     }
     Ok(result(solved, env.opt("multi-platform") == Some("true")))
+}
+
+/// The queries buildx sends instead of a build (`--print`, `--call`), with descriptions.
+const SUBREQUESTS: &[(&str, &str)] = &[
+    (
+        "frontend.outline",
+        "List the args, secrets, ssh sockets and caches the target uses",
+    ),
+    ("frontend.targets", "List the stages that can be built"),
+    (
+        "frontend.subrequests.describe",
+        "List the queries this frontend answers",
+    ),
+];
+
+/// Answers a query: metadata only, no refs. `Err(None)` for an unknown query.
+fn subrequest(
+    request: &str,
+    data: &[u8],
+    opts: &crate::plan::BuildOptions,
+) -> Result<fe::Result, Option<Vec<crate::diag::Diagnostic>>> {
+    let mut result = fe::Result::default();
+    let json = match request {
+        "frontend.subrequests.describe" => {
+            let list: Vec<serde_json::Value> = SUBREQUESTS
+                .iter()
+                .map(|(name, description)| {
+                    serde_json::json!({ "name": name, "version": crate::outline::VERSION, "type": "rpc", "description": description, "opts": [], "metadata": [{ "name": "result.json" }] })
+                })
+                .collect();
+            let text: String = SUBREQUESTS
+                .iter()
+                .map(|(n, d)| format!("{:<28}{}\n", n.trim_start_matches("frontend."), d))
+                .collect();
+            result
+                .metadata
+                .insert("result.txt".to_owned(), text.into_bytes());
+            serde_json::Value::from(list)
+        }
+        "frontend.targets" => {
+            let file = crate::spec::parse(data).map_err(|d| Some(vec![d]))?;
+            crate::outline::targets(&file, data)
+        }
+        "frontend.outline" => {
+            let (file, plan) = crate::compile::plan(data, opts).map_err(Some)?;
+            crate::outline::outline(&file, &plan, data)
+        }
+        _ => return Err(None),
+    };
+    let text = serde_json::to_vec_pretty(&json).expect("json");
+    result.metadata.insert("result.json".to_owned(), text);
+    result.metadata.insert(
+        "version".to_owned(),
+        crate::outline::VERSION.as_bytes().to_vec(),
+    );
+    Ok(result)
 }
 
 /// Solves one graph (lazily: steps run when BuildKit exports) and returns its ref.

@@ -1,0 +1,203 @@
+//! What a build takes and offers, without building: the answers to buildx's
+//! `--print=targets` / `--print=outline` (`frontend.targets`, `frontend.outline`) and to
+//! `stagefile outline`. JSON shapes follow BuildKit's subrequest types.
+
+use crate::diag::Span;
+use crate::plan::{Plan, RunMount, StepKind};
+use crate::spec::{Stagefile, span_of};
+use base64::Engine;
+use serde_json::{Value, json};
+
+/// Version of the subrequest formats answered here (BuildKit's 1.0.0 shapes).
+pub const VERSION: &str = "1.0.0";
+
+fn location(span: Span) -> Value {
+    let pos = json!({ "line": span.line, "character": span.column.saturating_sub(1) });
+    json!({ "ranges": [{ "start": pos, "end": pos }] })
+}
+
+fn sources(data: &[u8]) -> Value {
+    json!([base64::engine::general_purpose::STANDARD.encode(data)])
+}
+
+/// Every stage, the default target marked (`frontend.targets`).
+pub fn targets(file: &Stagefile, data: &[u8]) -> Value {
+    let stages = &file.stages.value;
+    let default = file
+        .target
+        .as_ref()
+        .map(|t| t.value.clone())
+        .or_else(|| stages.0.last().map(|(k, _)| k.value.clone()));
+    let targets: Vec<Value> = stages
+        .iter()
+        .map(|(name, stage)| {
+            let mut t = json!({ "name": name.value, "base": stage.from.value, "Location": location(span_of(name)) });
+            if Some(&name.value) == default.as_ref() {
+                t["default"] = json!(true);
+            }
+            if let Some(d) = &stage.description {
+                t["description"] = json!(d.value);
+            }
+            if let Some(p) = &stage.platform {
+                t["platform"] = json!(p.value);
+            }
+            t
+        })
+        .collect();
+    json!({ "Targets": targets, "Sources": sources(data) })
+}
+
+/// The args, secrets, ssh sockets and caches the target's stages use (`frontend.outline`).
+pub fn outline(file: &Stagefile, plan: &Plan, data: &[u8]) -> Value {
+    let args: Vec<Value> = file
+        .args
+        .iter()
+        .map(|(name, default)| {
+            let mut a = json!({ "Name": name.value, "Location": location(span_of(name)) });
+            if let Some(v) = default {
+                a["Value"] = json!(v.0);
+            }
+            a
+        })
+        .collect();
+    let (mut secrets, mut ssh, mut cache) = (Vec::new(), Vec::new(), Vec::new());
+    for stage in &plan.stages {
+        for step in &stage.steps {
+            let StepKind::Run(run) = &step.kind else {
+                continue;
+            };
+            for m in &run.mounts {
+                let loc = location(step.span);
+                match m {
+                    RunMount::Secret { id, required, .. } => {
+                        secrets.push(json!({ "Name": id, "Required": required, "Location": loc }))
+                    }
+                    RunMount::Ssh { id, required, .. } => {
+                        ssh.push(json!({ "Name": id, "Required": required, "Location": loc }))
+                    }
+                    RunMount::Cache { id, .. } => cache.push(json!({ "ID": id, "Location": loc })),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut out = json!({ "sources": sources(data) });
+    for (key, list) in [
+        ("args", args),
+        ("secrets", secrets),
+        ("ssh", ssh),
+        ("cache", cache),
+    ] {
+        if !list.is_empty() {
+            out[key] = json!(list);
+        }
+    }
+    out
+}
+
+/// The human-readable form of both, for `stagefile outline`.
+pub fn render(file: &Stagefile, plan: &Plan) -> String {
+    let target = &plan.stages[plan.target].name;
+    let rows: Vec<(String, &str)> = file
+        .stages
+        .value
+        .iter()
+        .map(|(name, stage)| {
+            let mut label = name.value.clone();
+            if &name.value == target {
+                label.push_str(" (default)");
+            }
+            (
+                label,
+                stage.description.as_ref().map_or("", |d| d.value.as_str()),
+            )
+        })
+        .collect();
+    let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(6) + 2;
+    let mut out = format!("{:<width$}DESCRIPTION\n", "TARGET");
+    for (label, desc) in rows {
+        out.push_str(format!("{label:<width$}{desc}").trim_end());
+        out.push('\n');
+    }
+    if !file.args.is_empty() {
+        out.push_str("\nARG                   DEFAULT\n");
+        for (name, default) in file.args.iter() {
+            let d = default.as_ref().map_or("(required)", |t| t.0.as_str());
+            out.push_str(&format!("{:<22}{d}\n", name.value));
+        }
+    }
+    let mut uses = Vec::new();
+    for stage in &plan.stages {
+        for step in &stage.steps {
+            if let StepKind::Run(run) = &step.kind {
+                for m in &run.mounts {
+                    match m {
+                        RunMount::Secret { id, required, .. } => uses.push(format!(
+                            "secret {id}{}",
+                            if *required { " (required)" } else { "" }
+                        )),
+                        RunMount::Ssh { id, .. } => uses.push(format!("ssh {id}")),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    uses.sort();
+    uses.dedup();
+    if !uses.is_empty() {
+        out.push_str("\nUSES\n");
+        for u in uses {
+            out.push_str(&u);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::BuildOptions;
+
+    const SRC: &str = "args:\n  GO: '1.22'\n  TOKEN: null\nstages:\n  build:\n    from: busybox:1.35\n    description: compiles it\n    steps:\n      - run: make\n        secret: token\n        cache: /c\n  app:\n    from: scratch\n    description: the runtime\n";
+
+    fn parsed() -> (Stagefile, Plan) {
+        let file = crate::spec::parse(SRC.as_bytes()).unwrap();
+        let opts = BuildOptions {
+            target: Some("build".into()),
+            ..Default::default()
+        };
+        let plan = crate::plan::plan(&file, &opts).unwrap();
+        (file, plan)
+    }
+
+    #[test]
+    fn targets_list_every_stage_and_the_default() {
+        let (file, _) = parsed();
+        let t = targets(&file, SRC.as_bytes());
+        assert_eq!(t["Targets"][0]["name"], "build");
+        assert_eq!(t["Targets"][0]["description"], "compiles it");
+        assert!(t["Targets"][0].get("default").is_none());
+        assert_eq!(t["Targets"][1]["default"], true);
+        assert_eq!(
+            t["Targets"][1]["Location"]["ranges"][0]["start"]["line"],
+            12
+        );
+    }
+
+    #[test]
+    fn outline_lists_args_secrets_and_caches_of_the_target() {
+        let (file, plan) = parsed();
+        let o = outline(&file, &plan, SRC.as_bytes());
+        assert_eq!(o["args"][0]["Name"], "GO");
+        assert_eq!(o["args"][0]["Value"], "1.22");
+        assert!(o["args"][1].get("Value").is_none());
+        assert_eq!(o["secrets"][0]["Name"], "token");
+        assert_eq!(o["cache"][0]["ID"], "/c");
+        let text = render(&file, &plan);
+        assert!(text.contains("build (default)"), "{text}");
+        assert!(text.contains("TOKEN                 (required)"), "{text}");
+        assert!(text.contains("secret token"), "{text}");
+    }
+}
