@@ -59,8 +59,8 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
         Err(code) => return code,
     };
     match compile::plan(&bytes, opts) {
-        Ok((_, plan)) => {
-            report(file, &bytes, &plan.warnings);
+        Ok((parsed, plan)) => {
+            report(file, &bytes, &compile::warnings(&parsed, &plan, &bytes));
             let target = &plan.stages[plan.target].name;
             let n = plan.stages.len();
             let stages = if n == 1 { "stage" } else { "stages" };

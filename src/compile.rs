@@ -21,3 +21,16 @@ pub fn compile(
     let (_, plan) = plan(bytes, opts)?;
     lower::lower(&plan, lower_opts)
 }
+
+/// Everything worth a warning: the plan's own and the lint rules' findings, each
+/// message led by its rule name.
+pub fn warnings(file: &Stagefile, plan: &Plan, bytes: &[u8]) -> Vec<Diagnostic> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = plan.warnings.clone();
+    for f in crate::lint::lint(file, plan, &text) {
+        let mut d = f.diagnostic;
+        d.message = format!("{}: {}", f.rule, d.message);
+        out.push(d);
+    }
+    out
+}

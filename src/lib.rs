@@ -8,6 +8,7 @@ pub mod compile;
 pub mod diag;
 pub mod gateway;
 pub mod image;
+pub mod lint;
 pub mod llb;
 pub mod lower;
 pub mod outline;

@@ -165,17 +165,21 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     // One plan per requested platform: TARGET* args and stage platforms follow each.
     let platforms = env.target_platforms().map_err(errors::plain)?;
     let mut plans = Vec::with_capacity(platforms.len());
+    let mut warnings = Vec::new();
     for platform in &platforms {
         let opts = crate::plan::BuildOptions {
             target_platform: platform.clone(),
             ..opts.clone()
         };
-        let (_, plan) = crate::compile::plan(&data, &opts)
+        let (parsed, plan) = crate::compile::plan(&data, &opts)
             .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        if plans.is_empty() {
+            warnings = crate::compile::warnings(&parsed, &plan, &data);
+        }
         plans.push(plan);
     }
     if caps.contains("gateway.warnings") {
-        for w in &plans[0].warnings {
+        for w in &warnings {
             warn(&mut client, &load_vertex, &filename, &data, w).await;
         }
     }
@@ -224,6 +228,10 @@ const SUBREQUESTS: &[(&str, &str)] = &[
     ),
     ("frontend.targets", "List the stages that can be built"),
     (
+        "frontend.lint",
+        "Check the Stagefile against the lint rules",
+    ),
+    (
         "frontend.subrequests.describe",
         "List the queries this frontend answers",
     ),
@@ -257,19 +265,79 @@ fn subrequest(
             let file = crate::spec::parse(data).map_err(|d| Some(vec![d]))?;
             crate::outline::targets(&file, data)
         }
+        "frontend.lint" => return Ok(lint(result, data, opts)),
         "frontend.outline" => {
             let (file, plan) = crate::compile::plan(data, opts).map_err(Some)?;
             crate::outline::outline(&file, &plan, data)
         }
         _ => return Err(None),
     };
-    let text = serde_json::to_vec_pretty(&json).expect("json");
+    Ok(with_json(result, &json))
+}
+
+/// `frontend.lint`: the rules' findings; a file that does not compile is reported as
+/// the lint's build error rather than failing the request.
+fn lint(mut result: fe::Result, data: &[u8], opts: &crate::plan::BuildOptions) -> fe::Result {
+    let body = match crate::compile::plan(data, opts) {
+        Err(diags) => serde_json::json!({
+            "warnings": [],
+            "sources": [lint_source(data)],
+            "buildError": { "message": diags[0].message, "location": lint_location(diags[0].span) },
+        }),
+        Ok((file, plan)) => {
+            let findings = crate::lint::lint(&file, &plan, &String::from_utf8_lossy(data));
+            let text: String = findings
+                .iter()
+                .map(|f| format!("{}\n", f.diagnostic.one_line("")))
+                .collect();
+            result
+                .metadata
+                .insert("result.txt".to_owned(), text.into_bytes());
+            let warnings: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|f| {
+                    let description = crate::lint::RULES
+                        .iter()
+                        .find(|(n, _)| *n == f.rule)
+                        .map_or("", |(_, d)| *d);
+                    serde_json::json!({
+                        "ruleName": f.rule,
+                        "description": description,
+                        "detail": f.diagnostic.message,
+                        "location": lint_location(f.diagnostic.span),
+                    })
+                })
+                .collect();
+            serde_json::json!({ "warnings": warnings, "sources": [lint_source(data)] })
+        }
+    };
+    let clean = body["warnings"].as_array().is_some_and(|w| w.is_empty())
+        && body.get("buildError").is_none();
+    result.metadata.insert(
+        "result.statuscode".to_owned(),
+        if clean { b"0".to_vec() } else { b"1".to_vec() },
+    );
+    with_json(result, &body)
+}
+
+fn with_json(mut result: fe::Result, json: &serde_json::Value) -> fe::Result {
+    let text = serde_json::to_vec_pretty(json).expect("json");
     result.metadata.insert("result.json".to_owned(), text);
     result.metadata.insert(
         "version".to_owned(),
         crate::outline::VERSION.as_bytes().to_vec(),
     );
-    Ok(result)
+    result
+}
+
+fn lint_source(data: &[u8]) -> serde_json::Value {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+    serde_json::json!({ "language": "Stagefile", "data": encoded })
+}
+
+fn lint_location(span: crate::diag::Span) -> serde_json::Value {
+    let pos = serde_json::json!({ "line": span.line, "character": span.column.saturating_sub(1) });
+    serde_json::json!({ "sourceIndex": 0, "ranges": [{ "start": pos, "end": pos }] })
 }
 
 /// Solves one graph (lazily: steps run when BuildKit exports) and returns its ref.

@@ -1,0 +1,683 @@
+//! The end-to-end harness shared by the engine test files (`tests/e2e.rs`,
+//! `tests/e2e_format.rs`): fixtures in temporary directories, builds through
+//! `docker buildx build` with the frontend image named by the `# syntax=` line, image
+//! guards that remove what a test tagged, and parsers for `--progress=plain` output.
+//!
+//! The engine tests run only when `STAGEFILE_E2E` is set (`hack/test` sets it after
+//! `hack/engine`, `hack/base-images` and `hack/image`). Without it each one prints a notice
+//! and passes; with it, a missing engine or frontend image is a failure.
+//! `STAGEFILE_IMAGE` names the frontend image (default `stagefile:dev`).
+//!
+//! Standard library only. Each test binary uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::collections::hash_map::RandomState;
+use std::env;
+use std::fs;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The longest any one docker command may take before the test gives up on it.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(900);
+
+// ---------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------
+
+pub fn frontend_image() -> String {
+    env::var("STAGEFILE_IMAGE")
+        .ok()
+        .filter(|image| !image.is_empty())
+        .unwrap_or_else(|| "stagefile:dev".to_owned())
+}
+
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn test_name() -> String {
+    thread::current()
+        .name()
+        .unwrap_or("e2e")
+        .rsplit("::")
+        .next()
+        .unwrap_or("e2e")
+        .to_owned()
+}
+
+/// False (after printing a notice) when the end-to-end tests are not enabled. When they
+/// are, panics unless the engine answers and the frontend image is loaded.
+pub fn engine_enabled() -> bool {
+    if env::var_os("STAGEFILE_E2E").is_none() {
+        // Straight to the process's stderr: the test harness would capture `eprintln!`.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped {}: needs a BuildKit engine; run hack/test, or set STAGEFILE_E2E=1",
+            test_name()
+        );
+        return false;
+    }
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    if let Err(problem) = READY.get_or_init(check_engine) {
+        panic!("STAGEFILE_E2E is set but the engine is not ready: {problem}");
+    }
+    true
+}
+
+pub fn check_engine() -> Result<(), String> {
+    let info = run_command(Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]));
+    if !info.status.success() {
+        return Err(format!(
+            "`docker info` failed (run hack/engine):\n{}",
+            info.text()
+        ));
+    }
+    let buildx = run_command(Command::new("docker").args(["buildx", "version"]));
+    if !buildx.status.success() {
+        return Err(format!(
+            "`docker buildx version` failed (run hack/engine):\n{}",
+            buildx.text()
+        ));
+    }
+    let image = frontend_image();
+    let inspect = run_command(
+        Command::new("docker").args(["image", "inspect", "--format", "{{.Id}}", &image]),
+    );
+    if !inspect.status.success() {
+        return Err(format!(
+            "frontend image {image} is not loaded (run hack/image):\n{}",
+            inspect.text()
+        ));
+    }
+    Ok(())
+}
+
+/// A name no other test, process or earlier run uses: lower case, fit for image tags.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let prefix: String = prefix
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!(
+        "{prefix}-{}-{}-{nanos:09}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// What a finished command left behind.
+pub struct Finished {
+    pub command: String,
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn text(&self) -> String {
+        format!(
+            "$ {}\n--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.command, self.status, self.stdout, self.stderr
+        )
+    }
+
+    /// stdout and stderr together (buildx writes its progress and errors to stderr).
+    pub fn output(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    pub fn assert_success(&self) {
+        assert!(self.status.success(), "command failed:\n{}", self.text());
+    }
+
+    pub fn assert_failure(&self) {
+        assert!(
+            !self.status.success(),
+            "command unexpectedly succeeded:\n{}",
+            self.text()
+        );
+    }
+}
+
+/// Runs a command with no stdin, collecting its output; kills it after COMMAND_TIMEOUT.
+pub fn run_command(command: &mut Command) -> Finished {
+    let line = format!(
+        "{} {}",
+        command.get_program().to_string_lossy(),
+        command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `{line}`: {e}"));
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for a child process") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let status = child.wait().expect("waiting for a killed child process");
+            panic!(
+                "`{line}` did not finish within {COMMAND_TIMEOUT:?} ({status}); output so far:\n{}{}",
+                stdout.join().unwrap_or_default(),
+                stderr.join().unwrap_or_default()
+            );
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    Finished {
+        command: line,
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }
+}
+
+pub fn docker(args: &[&str]) -> Finished {
+    run_command(Command::new("docker").args(args))
+}
+
+/// A directory under the system's temp dir, removed on drop — unless the test failed,
+/// in which case it is kept and its path printed, to look at the fixture.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = env::temp_dir().join(unique(&format!("stagefile-e2e-{name}")));
+        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            eprintln!("fixture kept in {}", self.0.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// A tagged image, removed from the engine on drop.
+pub struct Image {
+    pub tag: String,
+}
+
+impl Image {
+    /// `docker run --rm` of the image (no network) with the given arguments.
+    pub fn run(&self, args: &[&str]) -> Finished {
+        let mut all = vec!["run", "--rm", "--network", "none", self.tag.as_str()];
+        all.extend_from_slice(args);
+        docker(&all)
+    }
+
+    /// Like `run`, asserting success; returns stdout.
+    pub fn run_ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        run.assert_success();
+        run.stdout
+    }
+
+    /// `docker image inspect --format FORMAT`, trimmed.
+    pub fn inspect(&self, format: &str) -> String {
+        let inspect = docker(&["image", "inspect", "--format", format, &self.tag]);
+        inspect.assert_success();
+        inspect.stdout.trim().to_owned()
+    }
+}
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        let _ = docker(&["image", "rm", "--force", &self.tag]);
+    }
+}
+
+/// One build of a fixture through the frontend image:
+/// `Build::new().stagefile("…").file("main.go", "…").arg("--target").arg("x").run()`.
+pub struct Build {
+    dir: TempDir,
+    args: Vec<String>,
+    classic: bool,
+}
+
+impl Build {
+    pub fn new() -> Build {
+        Build {
+            dir: TempDir::new(&test_name()),
+            args: Vec::new(),
+            classic: false,
+        }
+    }
+
+    /// A copy of `examples/NAME`, its syntax line pointed at the frontend image under test.
+    pub fn example(name: &str) -> Build {
+        let build = Build::new();
+        copy_tree(&repo_root().join("examples").join(name), build.dir.path());
+        let stagefile = build.path("Stagefile");
+        let text = fs::read_to_string(&stagefile).expect("the example has a Stagefile");
+        let body = text.split_once('\n').map_or("", |(first, rest)| {
+            assert!(
+                first.starts_with("# syntax="),
+                "examples/{name}/Stagefile must start with a syntax line"
+            );
+            rest
+        });
+        fs::write(&stagefile, format!("{}{body}", syntax_line())).unwrap();
+        build
+    }
+
+    /// Writes `Stagefile`: the syntax line naming the frontend image, then `body`.
+    pub fn stagefile(self, body: &str) -> Build {
+        self.file("Stagefile", &format!("{}{body}", syntax_line()))
+    }
+
+    /// Writes a file of the build context (parents created).
+    pub fn file(self, path: &str, contents: &str) -> Build {
+        let path = self.path(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, contents).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        self
+    }
+
+    pub fn arg(mut self, arg: &str) -> Build {
+        self.args.push(arg.to_owned());
+        self
+    }
+
+    pub fn target(self, target: &str) -> Build {
+        self.arg("--target").arg(target)
+    }
+
+    /// Build with `DOCKER_BUILDKIT=1 docker build` instead of `docker buildx build --load`.
+    pub fn classic(mut self) -> Build {
+        self.classic = true;
+        self
+    }
+
+    /// The fixture's directory (the build context).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A path inside the fixture (to read or edit between builds).
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// The text of the fixture's Stagefile, as sent.
+    pub fn stagefile_text(&self) -> String {
+        fs::read_to_string(self.path("Stagefile")).expect("the fixture has a Stagefile")
+    }
+
+    /// Runs the build (with plain progress) into a new uniquely tagged image.
+    pub fn run(&self) -> Built {
+        self.run_with(&[])
+    }
+
+    /// Like `run`, with more arguments after those given with `arg` (the fixture's files
+    /// stay as they are, so one fixture can be built several ways).
+    pub fn run_with(&self, extra: &[&str]) -> Built {
+        self.run_file("Stagefile", extra)
+    }
+
+    /// Like `run_with`, for another build file of the fixture (`-f FILE`), e.g. a
+    /// `Dockerfile` to compare with the builtin frontend.
+    pub fn run_file(&self, file: &str, extra: &[&str]) -> Built {
+        let image = Image {
+            tag: format!("{}:e2e", unique(&format!("stagefile-e2e-{}", test_name()))),
+        };
+        let dir = self
+            .dir
+            .path()
+            .to_str()
+            .expect("a UTF-8 temp dir")
+            .to_owned();
+        let stagefile = format!("{dir}/{file}");
+        let mut command = Command::new("docker");
+        if self.classic {
+            command.env("DOCKER_BUILDKIT", "1").arg("build");
+        } else {
+            command.args(["buildx", "build", "--load"]);
+        }
+        command
+            .args(["--progress=plain", "-t", &image.tag, "-f", &stagefile])
+            .args(&self.args)
+            .args(extra)
+            .arg(&dir);
+        Built {
+            finished: run_command(&mut command),
+            image,
+        }
+    }
+}
+
+pub fn syntax_line() -> String {
+    format!("# syntax={}\n", frontend_image())
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("reading {}: {e}", from.display())) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A finished build and the image it was tagged into (removed on drop).
+pub struct Built {
+    pub finished: Finished,
+    pub image: Image,
+}
+
+impl Built {
+    pub fn success(self) -> Built {
+        self.finished.assert_success();
+        self
+    }
+
+    pub fn failure(self) -> Built {
+        self.finished.assert_failure();
+        self
+    }
+
+    pub fn output(&self) -> String {
+        self.finished.output()
+    }
+
+    /// Asserts the output points at one of `lines` of the Stagefile (`Stagefile:N` or `line N`).
+    pub fn assert_names_line(&self, lines: &[usize]) {
+        let named = named_lines(&self.output());
+        assert!(
+            lines.iter().any(|line| named.contains(line)),
+            "expected the output to name Stagefile line {lines:?}; it names {named:?}:\n{}",
+            self.finished.text()
+        );
+    }
+
+    pub fn assert_output_contains(&self, needle: &str) {
+        assert!(
+            self.output()
+                .to_lowercase()
+                .contains(&needle.to_lowercase()),
+            "expected the output to contain {needle:?}:\n{}",
+            self.finished.text()
+        );
+    }
+}
+
+/// 1-based number of the only line of `text` containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    let found: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{needle:?} must be on exactly one line of:\n{text}"
+    );
+    found[0]
+}
+
+/// Line numbers named in build output as `Stagefile:N` or `line N`.
+pub fn named_lines(output: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    for marker in ["Stagefile:", "line "] {
+        for (at, _) in output.match_indices(marker) {
+            let digits: String = output[at + marker.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(n) = digits.parse() {
+                lines.push(n);
+            }
+        }
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    lines
+}
+
+/// Vertices of `--progress=plain` output: name (first line of each `#N`) → cached.
+pub fn vertices(output: &str) -> BTreeMap<u32, (String, bool)> {
+    let mut vertices: BTreeMap<u32, (String, bool)> = BTreeMap::new();
+    for line in output.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((id, text)) = rest.split_once(' ') else {
+            continue;
+        };
+        let Ok(id) = id.parse::<u32>() else { continue };
+        let entry = vertices
+            .entry(id)
+            .or_insert_with(|| (text.to_owned(), false));
+        if text.trim() == "CACHED" {
+            entry.1 = true;
+        }
+    }
+    vertices
+}
+
+/// The one vertex whose name contains `needle`: (name, cached).
+pub fn vertex(output: &str, needle: &str) -> (String, bool) {
+    let found: Vec<(String, bool)> = vertices(output)
+        .into_values()
+        .filter(|(name, _)| name.contains(needle))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one build step named like {needle:?}, found {found:?} in:\n{output}"
+    );
+    found.into_iter().next().unwrap()
+}
+
+/// Bytes each vertex of `--progress=plain` output reports as `transferring context: N`
+/// (its last report): (vertex name, bytes), in vertex order.
+pub fn context_transfers(output: &str) -> Vec<(String, u64)> {
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    let mut bytes: BTreeMap<u32, u64> = BTreeMap::new();
+    for line in output.lines() {
+        let Some((id, text)) = line.strip_prefix('#').and_then(|rest| rest.split_once(' ')) else {
+            continue;
+        };
+        let Ok(id) = id.parse::<u32>() else { continue };
+        names.entry(id).or_insert_with(|| text.to_owned());
+        if let Some(size) = text.strip_prefix("transferring context: ") {
+            let size = size.split_whitespace().next().unwrap_or("");
+            let parsed = parse_size(size)
+                .unwrap_or_else(|| panic!("cannot read the size {size:?} in {line:?}"));
+            bytes.insert(id, parsed);
+        }
+    }
+    bytes
+        .into_iter()
+        .map(|(id, n)| (names.remove(&id).unwrap_or_default(), n))
+        .collect()
+}
+
+/// A size as BuildKit's progress prints it (`42B`, `1.05kB`, `104.86MB`, `2GiB`).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: f64 = match unit {
+        "B" | "" => 1.0,
+        "kB" | "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some((number * factor).round() as u64)
+}
+
+/// 32 hex digits nobody can guess or has used before (std only: the randomly keyed
+/// hasher of `RandomState`, fed the time and the process id).
+pub fn random_token() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut token = String::new();
+    for round in 0..2u8 {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.write_u8(round);
+        token.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    token
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("binding 127.0.0.1:0")
+        .port()
+}
+
+/// True once something accepts connections on 127.0.0.1:`port`, false after `timeout`.
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// True when `program` is on the PATH.
+pub fn have_program(program: &str) -> bool {
+    env::var_os("PATH")
+        .is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Panics, naming the package to install, unless every program is on the PATH (the
+/// engine phase of hack/test installs them).
+pub fn require_programs(programs: &[&str], package: &str) {
+    let missing: Vec<&str> = programs
+        .iter()
+        .copied()
+        .filter(|p| !have_program(p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} not found: install the Debian package {package} (hack/test's engine phase does)",
+        missing.join(", ")
+    );
+}
+
+/// A process started for one test (a server, an agent), killed and reaped on drop.
+/// Its stdout and stderr go to `log`.
+pub struct Background {
+    pub name: String,
+    child: Child,
+}
+
+impl Background {
+    pub fn spawn(command: &mut Command, log: &Path) -> Background {
+        let name = format!(
+            "{} {}",
+            command.get_program().to_string_lossy(),
+            command
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let out =
+            fs::File::create(log).unwrap_or_else(|e| panic!("creating {}: {e}", log.display()));
+        let err = out.try_clone().expect("duplicating a log file handle");
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start `{name}`: {e}"));
+        Background { name, child }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Some(status) when the process has already ended.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
