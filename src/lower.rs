@@ -243,18 +243,10 @@ impl Lowering<'_> {
         platform: &pb::Platform,
         meta: impl Fn(String) -> Meta,
     ) -> Output {
-        let shell = image
-            .config
-            .shell
-            .clone()
-            .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
-        let (args, shown) = match &run.command {
-            Command::Shell(text) => {
-                let mut a = shell.clone();
-                a.push(text.clone());
-                (a, format!("RUN {}", text.trim()))
-            }
-            Command::Exec(a) => (a.clone(), format!("RUN {a:?}")),
+        let args = argv(image, &run.command);
+        let shown = match &run.command {
+            Command::Shell(text) => format!("RUN {}", text.trim()),
+            Command::Exec(a) => format!("RUN {a:?}"),
         };
         let mut env = image.process_env();
         let set = |env: &mut Vec<String>, k: &str, v: &str| {
@@ -625,30 +617,19 @@ impl Lowering<'_> {
 /// Stage-level image config: what the stage sets overrides what it inherited.
 fn apply_config(image: &mut Image, stage: &StagePlan) {
     let c = &stage.config;
-    let shell = image
-        .config
-        .shell
-        .clone()
-        .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
-    let argv = |cmd: &Command| match cmd {
-        Command::Shell(t) => {
-            let mut a = shell.clone();
-            a.push(t.clone());
-            a
-        }
-        Command::Exec(a) => a.clone(),
-    };
     if let Some(e) = &c.entrypoint {
-        image.config.entrypoint = Some(argv(e));
+        let args = argv(image, e);
+        image.add_history(format!("ENTRYPOINT {args:?}"), true);
+        image.config.entrypoint = Some(args);
         // As in a Dockerfile, a new entrypoint drops the inherited command.
         if c.cmd.is_none() {
             image.config.cmd = None;
         }
-        image.add_history(format!("ENTRYPOINT {:?}", argv(e)), true);
     }
     if let Some(cmd) = &c.cmd {
-        image.config.cmd = Some(argv(cmd));
-        image.add_history(format!("CMD {:?}", argv(cmd)), true);
+        let args = argv(image, cmd);
+        image.add_history(format!("CMD {args:?}"), true);
+        image.config.cmd = Some(args);
     }
     for p in &c.expose {
         image
@@ -702,6 +683,22 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
             retries: h.retries.unwrap_or(0),
         });
         image.add_history(format!("HEALTHCHECK {test:?}"), true);
+    }
+}
+
+/// A command's argv: exec form as written, shell form through the image's shell.
+fn argv(image: &Image, cmd: &Command) -> Vec<String> {
+    match cmd {
+        Command::Exec(a) => a.clone(),
+        Command::Shell(text) => {
+            let mut a = image
+                .config
+                .shell
+                .clone()
+                .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
+            a.push(text.clone());
+            a
+        }
     }
 }
 

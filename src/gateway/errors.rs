@@ -50,23 +50,33 @@ pub fn plain(message: impl Into<String>) -> Status {
     }
 }
 
-/// An `errdefs.Source` detail pointing at one line of the Stagefile.
-pub fn source_detail(filename: &str, data: &[u8], line: u32) -> Any {
+/// The Stagefile as BuildKit's source-info message carries it.
+pub fn source_info(filename: &str, data: &[u8]) -> pb::SourceInfo {
+    pb::SourceInfo {
+        filename: filename.to_owned(),
+        data: data.to_vec(),
+        definition: None,
+        language: "Stagefile".to_owned(),
+    }
+}
+
+/// A range covering one whole line (BuildKit frames lines, not columns).
+pub fn line_range(line: u32) -> pb::Range {
     let position = pb::Position {
         line: line as i32,
         character: 0,
     };
+    pb::Range {
+        start: Some(position),
+        end: Some(position),
+    }
+}
+
+/// An `errdefs.Source` detail pointing at one line of the Stagefile.
+pub fn source_detail(filename: &str, data: &[u8], line: u32) -> Any {
     let source = errdefs::Source {
-        info: Some(pb::SourceInfo {
-            filename: filename.to_owned(),
-            data: data.to_vec(),
-            definition: None,
-            language: "Stagefile".to_owned(),
-        }),
-        ranges: vec![pb::Range {
-            start: Some(position),
-            end: Some(position),
-        }],
+        info: Some(source_info(filename, data)),
+        ranges: vec![line_range(line)],
     };
     Any {
         type_url: "errdefs.Source".to_owned(),

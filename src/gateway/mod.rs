@@ -414,25 +414,13 @@ async fn warn(
     data: &[u8],
     w: &crate::diag::Diagnostic,
 ) {
-    let position = pb::Position {
-        line: w.span.line as i32,
-        character: 0,
-    };
     let request = fe::WarnRequest {
         digest: vertex.to_owned(),
         level: 1,
         short: w.one_line(filename).into_bytes(),
         detail: w.help.iter().map(|h| h.clone().into_bytes()).collect(),
-        info: Some(pb::SourceInfo {
-            filename: filename.to_owned(),
-            data: data.to_vec(),
-            definition: None,
-            language: "Stagefile".to_owned(),
-        }),
-        ranges: vec![pb::Range {
-            start: Some(position),
-            end: Some(position),
-        }],
+        info: Some(errors::source_info(filename, data)),
+        ranges: vec![errors::line_range(w.span.line)],
         ..Default::default()
     };
     // A warning that cannot be shown must not fail the build.
