@@ -28,6 +28,9 @@ pub struct LowerOptions<'a> {
     pub input_configs: BTreeMap<String, Image>,
     /// Whether the engine lacks merge ops (BuildKit < 0.10); then `link` copies in place.
     pub no_merge: bool,
+    /// `SOURCE_DATE_EPOCH`: creation time of the image and of the history it adds, so
+    /// two builds of the same input can produce the same image.
+    pub epoch: Option<u64>,
 }
 
 pub struct Lowered {
@@ -72,6 +75,19 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         result
             .image
             .add_history(format!("LABEL {}", text.join(" ")), true);
+    }
+    if let Some(epoch) = opts.epoch {
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch);
+        let stamp = humantime::format_rfc3339_seconds(when).to_string();
+        for h in result
+            .image
+            .history
+            .iter_mut()
+            .filter(|h| h.comment == crate::image::HISTORY_COMMENT)
+        {
+            h.created.get_or_insert_with(|| stamp.clone());
+        }
+        result.image.created = Some(stamp);
     }
     let definition = llb::marshal(result.fs.as_ref(), opts.source.as_ref());
     Ok(Lowered {
@@ -794,6 +810,27 @@ fn json_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_date_epoch_stamps_the_image_and_its_new_history() {
+        let src = b"stages:\n  a:\n    from: scratch\n    steps:\n      - file: /x\n        content: y\n    cmd: [/x]\n";
+        let opts = LowerOptions {
+            epoch: Some(1_700_000_000),
+            ..Default::default()
+        };
+        let out = crate::compile::compile(src, &Default::default(), &opts).unwrap();
+        assert_eq!(out.image.created.as_deref(), Some("2023-11-14T22:13:20Z"));
+        assert!(out.image.history.len() >= 2);
+        assert!(
+            out.image
+                .history
+                .iter()
+                .all(|h| h.created.as_deref() == Some("2023-11-14T22:13:20Z"))
+        );
+        let plain =
+            crate::compile::compile(src, &Default::default(), &LowerOptions::default()).unwrap();
+        assert!(plain.image.created.is_none());
+    }
 
     #[test]
     fn joins_paths_like_a_dockerfile() {

@@ -199,6 +199,7 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         inputs,
         input_configs,
         no_merge: !llb_caps.contains("mergeop"),
+        epoch: epoch(&env)?,
     };
 
     let mut solved = Vec::with_capacity(plans.len());
@@ -217,7 +218,30 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         let reference = solve(&mut client, &env, lowered.definition).await?;
         solved.push((platform.clone(), reference, lowered.image));
     }
-    Ok(result(solved, env.opt("multi-platform") == Some("true")))
+    let mut result = result(solved, env.opt("multi-platform") == Some("true"));
+    if let Some(epoch) = lower_opts.epoch {
+        result.metadata.insert(
+            "source.date.epoch".to_owned(),
+            epoch.to_string().into_bytes(),
+        );
+    }
+    Ok(result)
+}
+
+/// `--build-arg SOURCE_DATE_EPOCH=<unix seconds>`, as BuildKit's own frontends read it.
+fn epoch(env: &Env) -> Result<Option<u64>, Status> {
+    match env
+        .opt("build-arg:SOURCE_DATE_EPOCH")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            errors::plain(format!(
+                "SOURCE_DATE_EPOCH must be whole seconds since 1970, not `{v}`"
+            ))
+        }),
+    }
 }
 
 /// The queries buildx sends instead of a build (`--print`, `--call`), with descriptions.
