@@ -38,10 +38,12 @@ pub struct Lowered {
     pub image: Image,
 }
 
-#[derive(Clone)]
 struct StageResult {
     fs: Option<Output>,
-    image: Image,
+    /// Taken by the last stage built on it, so a long chain is not copied at each link.
+    image: Option<Image>,
+    /// Stages yet to take this one's config as their base (plus one for the target).
+    config_users: usize,
 }
 
 pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic>> {
@@ -52,14 +54,29 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         plan,
         diags: Vec::new(),
     };
-    for stage in &plan.stages {
-        let r = cx.stage(stage);
-        cx.results.push(r);
+    for (i, stage) in plan.stages.iter().enumerate() {
+        let (fs, image) = cx.stage(stage);
+        let users = plan
+            .stages
+            .iter()
+            .filter(|s| s.base == Source::Stage(i))
+            .count();
+        cx.results.push(StageResult {
+            fs,
+            image: Some(image),
+            config_users: users + usize::from(i == plan.target),
+        });
     }
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
-    let mut result = cx.results.swap_remove(plan.target);
+    let target_result = cx.results.swap_remove(plan.target);
+    let mut result = StageOutput {
+        fs: target_result.fs,
+        image: target_result
+            .image
+            .expect("the target's config is kept for it"),
+    };
     let target = &plan.stages[plan.target];
     result.image.set_platform(&target.platform);
     if !plan.labels.is_empty() {
@@ -96,6 +113,11 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
     })
 }
 
+struct StageOutput {
+    fs: Option<Output>,
+    image: Image,
+}
+
 struct Lowering<'a> {
     opts: &'a LowerOptions<'a>,
     plan: &'a Plan,
@@ -105,7 +127,7 @@ struct Lowering<'a> {
 }
 
 impl Lowering<'_> {
-    fn stage(&mut self, stage: &StagePlan) -> StageResult {
+    fn stage(&mut self, stage: &StagePlan) -> (Option<Output>, Image) {
         let total = stage.steps.len() + 1;
         let prefix = |k: usize| format!("[{} {k}/{total}]", stage.name);
         let platform = stage.platform.to_pb();
@@ -121,8 +143,16 @@ impl Lowering<'_> {
                 (self.source_fs(&stage.base, &platform), image)
             }
             Source::Stage(i) => {
-                let base = self.results[*i].clone();
-                (base.fs, base.image)
+                let base = &mut self.results[*i];
+                base.config_users -= 1;
+                let image = match base.config_users {
+                    0 => base.image.take(),
+                    _ => base.image.clone(),
+                };
+                (
+                    base.fs.clone(),
+                    image.expect("a base's config is kept until its last user"),
+                )
             }
             Source::Image(r) => {
                 let meta =
@@ -181,7 +211,7 @@ impl Lowering<'_> {
             };
         }
         apply_config(&mut image, stage);
-        StageResult { fs, image }
+        (fs, image)
     }
 
     fn image_source(&self, reference: &str, platform: &pb::Platform, meta: Meta) -> Output {
