@@ -11,17 +11,17 @@ use std::collections::BTreeMap;
 pub struct Image {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub architecture: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub os: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub config: Config,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub rootfs: RootFs,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub history: Vec<History>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -29,15 +29,26 @@ pub struct Image {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Config {
-    #[serde(rename = "User", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "User",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub user: String,
     #[serde(
         rename = "ExposedPorts",
         default,
+        deserialize_with = "nullable",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub exposed_ports: BTreeMap<String, Value>,
-    #[serde(rename = "Env", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "Env",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub env: Vec<String>,
     #[serde(
         rename = "Entrypoint",
@@ -50,12 +61,14 @@ pub struct Config {
     #[serde(
         rename = "Volumes",
         default,
+        deserialize_with = "nullable",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub volumes: BTreeMap<String, Value>,
     #[serde(
         rename = "WorkingDir",
         default,
+        deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
     pub working_dir: String,
@@ -64,6 +77,7 @@ pub struct Config {
     #[serde(
         rename = "StopSignal",
         default,
+        deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
     pub stop_signal: String,
@@ -81,18 +95,52 @@ pub struct Config {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Healthcheck {
-    #[serde(rename = "Test", default)]
+    #[serde(rename = "Test", default, deserialize_with = "nullable")]
     pub test: Vec<String>,
-    #[serde(rename = "Interval", default, skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "Interval",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub interval: i64,
-    #[serde(rename = "Timeout", default, skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "Timeout",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub timeout: i64,
-    #[serde(rename = "StartPeriod", default, skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "StartPeriod",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub start_period: i64,
-    #[serde(rename = "StartInterval", default, skip_serializing_if = "is_zero")]
+    #[serde(
+        rename = "StartInterval",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero"
+    )]
     pub start_interval: i64,
-    #[serde(rename = "Retries", default, skip_serializing_if = "is_zero_u32")]
+    #[serde(
+        rename = "Retries",
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "is_zero_u32"
+    )]
     pub retries: u32,
+}
+
+/// Go writes absent maps and lists as `null` (`"Volumes":null`); read those as empty.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -107,7 +155,7 @@ fn is_zero_u32(v: &u32) -> bool {
 pub struct RootFs {
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub diff_ids: Vec<String>,
 }
 
@@ -124,11 +172,23 @@ impl Default for RootFs {
 pub struct History {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub created_by: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub comment: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub empty_layer: bool,
 }
 
@@ -216,6 +276,18 @@ mod tests {
         assert_eq!(out["config"]["Custom"], 1);
         assert_eq!(out["moby.extra"], true);
         assert_eq!(out["rootfs"]["diff_ids"][0], "sha256:aa");
+    }
+
+    #[test]
+    fn go_nulls_read_as_empty() {
+        // What `docker import` on Docker 20.10 writes.
+        let base = br#"{"architecture":"amd64","os":"linux","config":{"Hostname":"","User":"","ExposedPorts":null,"Env":null,"Cmd":null,"Volumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":null},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created":"2026-01-01T00:00:00Z","created_by":null,"comment":"Imported from -"}]}"#;
+        let img = Image::from_json(base).unwrap();
+        assert!(img.config.env.is_empty() && img.config.volumes.is_empty());
+        assert_eq!(img.history.len(), 1);
+        assert!(img.config.labels.is_none());
+        let out: Value = serde_json::from_slice(&img.to_json()).unwrap();
+        assert!(out["config"].get("Volumes").is_none());
     }
 
     #[test]
