@@ -81,7 +81,17 @@ pub fn outline(file: &Stagefile, plan: &Plan, data: &[u8]) -> Value {
             }
         }
     }
-    let mut out = json!({ "sources": sources(data) });
+    let target = &plan.stages[plan.target];
+    let mut out = json!({ "name": target.name, "sources": sources(data) });
+    if let Some(d) = file
+        .stages
+        .value
+        .iter()
+        .find(|(k, _)| k.value == target.name)
+        .and_then(|(_, s)| s.description.as_ref())
+    {
+        out["description"] = json!(d.value);
+    }
     for (key, list) in [
         ("args", args),
         ("secrets", secrets),
@@ -195,6 +205,8 @@ mod tests {
         assert!(o["args"][1].get("Value").is_none());
         assert_eq!(o["secrets"][0]["Name"], "token");
         assert_eq!(o["cache"][0]["ID"], "/c");
+        assert_eq!(o["name"], "build");
+        assert_eq!(o["description"], "compiles it");
         let text = render(&file, &plan);
         assert!(text.contains("build (default)"), "{text}");
         assert!(text.contains("TOKEN                 (required)"), "{text}");

@@ -149,7 +149,7 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .unwrap_or_default();
 
     if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
-        return subrequest(request, &data, &opts).map_err(|d| match d {
+        return subrequest(request, &filename, &data, &opts).map_err(|d| match d {
             Some(diags) => errors::from_diagnostics(&filename, &data, &diags),
             None => errors::plain(format!(
                 "the Stagefile frontend does not answer `{request}`; it answers {}",
@@ -207,7 +207,9 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         let lowered = lower::lower(plan, &lower_opts)
             .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
         if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
-            let mut status = errors::plain(msg);
+            // The line goes in the text too: old engines do not show source details.
+            let at = line.map_or(String::new(), |l| format!("{filename}:{l}: "));
+            let mut status = errors::plain(format!("{at}{msg}"));
             if let Some(line) = line {
                 status
                     .details
@@ -264,6 +266,7 @@ const SUBREQUESTS: &[(&str, &str)] = &[
 /// Answers a query: metadata only, no refs. `Err(None)` for an unknown query.
 fn subrequest(
     request: &str,
+    filename: &str,
     data: &[u8],
     opts: &crate::plan::BuildOptions,
 ) -> Result<fe::Result, Option<Vec<crate::diag::Diagnostic>>> {
@@ -289,7 +292,7 @@ fn subrequest(
             let file = crate::spec::parse(data).map_err(|d| Some(vec![d]))?;
             crate::outline::targets(&file, data)
         }
-        "frontend.lint" => return Ok(lint(result, data, opts)),
+        "frontend.lint" => return Ok(lint(result, filename, data, opts)),
         "frontend.outline" => {
             let (file, plan) = crate::compile::plan(data, opts).map_err(Some)?;
             crate::outline::outline(&file, &plan, data)
@@ -301,7 +304,12 @@ fn subrequest(
 
 /// `frontend.lint`: the rules' findings; a file that does not compile is reported as
 /// the lint's build error rather than failing the request.
-fn lint(mut result: fe::Result, data: &[u8], opts: &crate::plan::BuildOptions) -> fe::Result {
+fn lint(
+    mut result: fe::Result,
+    filename: &str,
+    data: &[u8],
+    opts: &crate::plan::BuildOptions,
+) -> fe::Result {
     let body = match crate::compile::plan(data, opts) {
         Err(diags) => serde_json::json!({
             "warnings": [],
@@ -312,7 +320,7 @@ fn lint(mut result: fe::Result, data: &[u8], opts: &crate::plan::BuildOptions) -
             let findings = crate::lint::lint(&file, &plan, &String::from_utf8_lossy(data));
             let text: String = findings
                 .iter()
-                .map(|f| format!("{}\n", f.diagnostic.one_line("")))
+                .map(|f| format!("{}: {}\n", f.rule, f.diagnostic.one_line(filename)))
                 .collect();
             result
                 .metadata
