@@ -14,9 +14,8 @@ fn read(file: &Path) -> Result<Vec<u8>, ExitCode> {
     let meta = std::fs::metadata(file)
         .map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))?;
     if meta.len() > crate::spec::MAX_FILE_BYTES as u64 {
-        // Refuse before reading a huge file into memory; parse() words the message.
-        let d = crate::spec::parse(&vec![b' '; crate::spec::MAX_FILE_BYTES + 1]).unwrap_err();
-        return Err(report(file, b"", &[d]));
+        // Refuse before reading a huge file into memory.
+        return Err(report(file, b"", &[crate::spec::too_big(meta.len())]));
     }
     std::fs::read(file).map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))
 }

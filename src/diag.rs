@@ -160,10 +160,18 @@ fn byte_range(source: &str, span: Span) -> Option<std::ops::Range<usize>> {
     Some(line_start + start..line_start + end.max(start))
 }
 
+/// How many candidates a "did you mean" hint compares: a hostile file can declare a
+/// hundred thousand names, and each comparison costs an edit distance.
+const MAX_CANDIDATES: usize = 1_000;
+
+/// How many names a hint lists before it says how many more there are.
+const MAX_LISTED: usize = 20;
+
 /// Closest candidate to `word` by edit distance, for "did you mean" hints.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
+        .take(MAX_CANDIDATES)
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
         .filter(|(d, c)| {
             *d > 0 && *d <= (c.len().max(word.len()) / 3).max(1) + usize::from(c.len() > 5)
@@ -172,9 +180,27 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// `a, b, c` for a hint; a long list is cut after a few names, with the count of the rest.
+pub fn name_list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_LISTED).map(AsRef::as_ref).collect();
+    match names.len().saturating_sub(MAX_LISTED) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_name_lists_are_cut() {
+        assert_eq!(name_list(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..25).map(|i| format!("n{i}")).collect();
+        let listed = name_list(&many);
+        assert!(listed.starts_with("n0, n1, "), "{listed}");
+        assert!(listed.ends_with("n19 and 5 more"), "{listed}");
+    }
 
     #[test]
     fn suggests_close_names_only() {

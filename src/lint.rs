@@ -265,9 +265,10 @@ fn unused_args(file: &Stagefile, text: &str, out: &mut Vec<Finding>) {
 }
 
 fn unused_stages(file: &Stagefile, plan: &Plan, out: &mut Vec<Finding>) {
-    let built: Vec<&str> = plan.stages.iter().map(|s| s.name.as_str()).collect();
+    let built: std::collections::HashSet<&str> =
+        plan.stages.iter().map(|s| s.name.as_str()).collect();
     for (name, stage) in file.stages.value.iter() {
-        if built.contains(&name.value.as_str()) || stage.description.is_some() {
+        if built.contains(name.value.as_str()) || stage.description.is_some() {
             continue;
         }
         out.push(finding(

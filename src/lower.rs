@@ -54,17 +54,19 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         plan,
         diags: Vec::new(),
     };
-    for (i, stage) in plan.stages.iter().enumerate() {
+    let mut config_users = vec![0; plan.stages.len()];
+    config_users[plan.target] += 1;
+    for stage in &plan.stages {
+        if let Source::Stage(base) = stage.base {
+            config_users[base] += 1;
+        }
+    }
+    for (stage, users) in plan.stages.iter().zip(config_users) {
         let (fs, image) = cx.stage(stage);
-        let users = plan
-            .stages
-            .iter()
-            .filter(|s| s.base == Source::Stage(i))
-            .count();
         cx.results.push(StageResult {
             fs,
             image: Some(image),
-            config_users: users + usize::from(i == plan.target),
+            config_users: users,
         });
     }
     if !cx.diags.is_empty() {

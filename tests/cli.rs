@@ -138,7 +138,10 @@ fn missing_file_and_huge_file_are_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot read Nope"));
 
-    let big = format!("stages:\n  a:\n    from: scratch\n{}", "#".repeat(2 << 20));
+    let big = format!(
+        "stages:\n  a:\n    from: scratch\n{}",
+        "#".repeat(stagefile::spec::MAX_FILE_BYTES)
+    );
     let out = Test::new("huge", &big).args(&["check", "Stagefile"]).run();
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -287,7 +287,14 @@ stages:
     );
     let line = line_of(&build.stagefile_text(), "exit 3");
     let built = build.run().failure();
-    built.assert_names_line(&[line]);
+    if old_engine() {
+        // Docker 20.10 (BuildKit v0.8) reports no source locations with a failed step's
+        // error: the output names the step, not the Stagefile line.
+        notice("this engine reports no source lines with errors; checking the step name");
+        built.assert_output_contains("[app 3/4] RUN echo failing && exit 3");
+    } else {
+        built.assert_names_line(&[line]);
+    }
     built.assert_output_contains("exit code: 3");
 }
 

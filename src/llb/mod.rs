@@ -77,6 +77,33 @@ impl Meta {
     }
 }
 
+/// Frees a graph without recursion: dropping the last `Rc` of a 40,000-step chain one
+/// vertex inside the other would exhaust the stack.
+impl Drop for Vertex {
+    fn drop(&mut self) {
+        fn take(v: &mut Vertex, pending: &mut Vec<Rc<Vertex>>) {
+            pending.extend(v.inputs.drain(..).map(|o| o.vertex));
+            if let Kind::File(actions) = &mut v.kind {
+                for a in actions.drain(..) {
+                    for r in std::iter::once(a.input).chain(a.secondary) {
+                        if let FileRef::Output(o) = r {
+                            pending.push(o.vertex);
+                        }
+                    }
+                }
+            }
+        }
+        let mut pending = Vec::new();
+        take(self, &mut pending);
+        while let Some(v) = pending.pop() {
+            // Only the last owner takes the inputs apart; others just drop a count.
+            if let Ok(mut inner) = Rc::try_unwrap(v) {
+                take(&mut inner, &mut pending);
+            }
+        }
+    }
+}
+
 fn vertex(kind: Kind, inputs: Vec<Output>, platform: Option<pb::Platform>, meta: Meta) -> Output {
     Output {
         vertex: Rc::new(Vertex {
@@ -399,3 +426,26 @@ fn same(a: &Output, b: &Output) -> bool {
 
 /// Default search path for exec ops whose image sets none (imported images often don't).
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chain far longer than the stack allows recursion for, marshaled and
+    /// freed on a test thread's small stack.
+    #[test]
+    fn a_very_long_chain_marshals_and_drops_without_recursion() {
+        let mut fs: Option<Output> = None;
+        for i in 0..30_000 {
+            let mut op = FileOp::on(fs.take());
+            op.mkdir(pb::FileActionMkDir {
+                path: format!("/d{i}"),
+                ..Default::default()
+            });
+            fs = Some(op.done(Meta::default()));
+        }
+        let def = marshal(fs.as_ref(), None);
+        assert_eq!(def.def.len(), 30_001);
+        drop(fs);
+    }
+}

@@ -8,7 +8,7 @@ pub mod reference;
 mod stage;
 pub mod vars;
 
-use crate::diag::{Diagnostic, Span, suggest};
+use crate::diag::{Diagnostic, Span, name_list, suggest};
 use crate::platform::Platform;
 use crate::spec::{self, Stagefile, span_of};
 use std::collections::{BTreeMap, BTreeSet};
@@ -303,6 +303,9 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
     // Resolve every stage, reachable or not, so `check` reports problems anywhere.
     let mut resolved = Vec::new();
     for (index, (name, stage)) in file.stages.value.iter().enumerate() {
+        if diags.len() >= MAX_ERRORS {
+            break;
+        }
         match stage::resolve(index, name, stage, &names, &global, opts) {
             Ok(r) => resolved.push(r),
             Err(mut d) => diags.append(&mut d),
@@ -321,6 +324,9 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
     }
     let mut file_labels = Vec::new();
     for (k, v) in file.labels.iter() {
+        if diags.len() >= MAX_ERRORS {
+            break;
+        }
         match expand_at(&global, &v.0, span_of(k)) {
             Ok(v) => file_labels.push((k.value.clone(), v)),
             Err(d) => diags.push(d),
@@ -328,12 +334,15 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
     }
     let mut ignore = Vec::new();
     for pattern in &file.ignore {
+        if diags.len() >= MAX_ERRORS {
+            break;
+        }
         match expand(&global, pattern) {
             Ok(p) => ignore.push(p),
             Err(d) => diags.push(d),
         }
     }
-    let target = match select_target(file, opts, &names) {
+    let target = match select_target(file, opts, &names.list) {
         Ok(t) => Some(t),
         Err(d) => {
             diags.push(d);
@@ -341,13 +350,34 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
         }
     };
     if !diags.is_empty() {
-        return Err(diags);
+        return Err(capped(diags));
     }
     let target = target.expect("set when there are no diagnostics");
     let order = graph::build_order(target, &resolved).map_err(|d| vec![d])?;
     let mut plan = graph::assemble(file_labels, ignore, opts, resolved, &order, target);
     plan.warnings = unused_build_args(file, opts);
     Ok(plan)
+}
+
+/// How many errors one check reports: a generated file can hold thousands of the same
+/// mistake, and each costs a suggestion; the first ones are enough to act on.
+pub const MAX_ERRORS: usize = 100;
+
+/// Keeps the first `MAX_ERRORS` errors and, when there were that many, says the check
+/// stopped there.
+fn capped(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diags.len() >= MAX_ERRORS {
+        diags.truncate(MAX_ERRORS);
+        let span = diags[MAX_ERRORS - 1].span;
+        diags.push(
+            Diagnostic::error(
+                span,
+                format!("too many errors: the check stopped after {MAX_ERRORS}"),
+            )
+            .with_help("fix these and check again; there may be more"),
+        );
+    }
+    diags
 }
 
 /// Build args BuildKit or the engine consume themselves, never declared in a file.
@@ -390,7 +420,28 @@ fn unused_build_args(file: &Stagefile, opts: &BuildOptions) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn stage_names(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+/// Stage names in file order, with a lookup by name (big files have thousands).
+pub(crate) struct StageNames {
+    pub list: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl StageNames {
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+}
+
+fn stage_names(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> StageNames {
+    let list = stage_name_list(file, diags);
+    let mut index = std::collections::HashMap::with_capacity(list.len());
+    for (i, n) in list.iter().enumerate() {
+        index.entry(n.clone()).or_insert(i);
+    }
+    StageNames { list, index }
+}
+
+fn stage_name_list(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> Vec<String> {
     let stages = &file.stages;
     if stages.value.is_empty() {
         diags.push(
@@ -462,7 +513,7 @@ fn select_target(
         let d = Diagnostic::error(span, format!("target stage `{wanted}` is not defined"));
         match suggest(&wanted, names.iter().map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("stages are: {}", names.join(", "))),
+            None => d.with_help(format!("stages are: {}", name_list(names))),
         }
     })
 }
@@ -482,7 +533,7 @@ pub(crate) fn expand_at(scope: &Scope, text: &str, span: Span) -> Result<String,
                 )),
                 None => d.with_help(format!(
                     "defined here: {}; declare it under `args` or write `${{{name}:-}}`",
-                    defined.join(", ")
+                    name_list(&defined)
                 )),
             }
         }

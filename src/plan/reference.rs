@@ -56,6 +56,11 @@ pub fn normalize(reference: &str) -> Result<String, String> {
     } else {
         "docker.io"
     };
+    if !valid_domain(domain) {
+        return bad(
+            "the registry must be a host name with an optional numeric port, e.g. registry.example.com:5000",
+        );
+    }
     if parts.len() == 1 && domain == "docker.io" {
         parts.insert(0, "library");
     }
@@ -84,6 +89,38 @@ pub fn normalize(reference: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// `host[:port]` as Docker's reference grammar has it: dot-separated components of
+/// letters, digits and inner `-`, or a bracketed IPv6 address; the port is digits.
+fn valid_domain(domain: &str) -> bool {
+    let (host, port) = if let Some(rest) = domain.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, port))
+                if !ip.is_empty() && ip.chars().all(|c| c.is_ascii_hexdigit() || c == ':') =>
+            {
+                (None, port)
+            }
+            _ => return false,
+        }
+    } else {
+        // The port keeps its `:`, so `host:` (an empty port) is told from `host`.
+        let host = domain.split(':').next().unwrap_or(domain);
+        (Some(host), &domain[host.len()..])
+    };
+    let host_ok = host.is_none_or(|h| {
+        h.split('.').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    });
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize;
@@ -104,13 +141,33 @@ mod tests {
             "localhost:5000/x/y:latest"
         );
         assert_eq!(normalize("ghcr.io/o/r:v1").unwrap(), "ghcr.io/o/r:v1");
+        assert_eq!(
+            normalize("Registry.Example.com:443/o/r").unwrap(),
+            "Registry.Example.com:443/o/r:latest"
+        );
+        assert_eq!(normalize("[::1]:5000/x:1").unwrap(), "[::1]:5000/x:1");
         let d = format!("alpine@sha256:{}", "a".repeat(64));
         assert_eq!(normalize(&d).unwrap(), format!("docker.io/library/{d}"));
     }
 
     #[test]
     fn rejects_bad_references() {
-        for bad in ["", "Busybox", "a b", "x:", "x@md5", "x:t@g", "/x", "x//y"] {
+        for bad in [
+            "",
+            "Busybox",
+            "a b",
+            "x:",
+            "x@md5",
+            "x:t@g",
+            "/x",
+            "x//y",
+            "busybox:1.36/x",
+            "exa_mple.com/x",
+            "example.com:/x",
+            "-bad.example.com/x",
+            "example..com/x",
+            "[zz]:5000/x",
+        ] {
             assert!(normalize(bad).is_err(), "{bad}");
         }
     }

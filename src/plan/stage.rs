@@ -12,7 +12,7 @@ pub(super) struct Resolved {
 }
 
 struct Ctx<'a> {
-    names: &'a [String],
+    names: &'a StageNames,
     named_contexts: &'a BTreeMap<String, Source>,
     scope: Scope,
     /// Names that are args (user or platform), for passing the used ones to `run`.
@@ -26,7 +26,7 @@ pub(super) fn resolve(
     index: usize,
     name: &Spanned<String>,
     stage: &spec::Stage,
-    names: &[String],
+    names: &StageNames,
     global: &Scope,
     opts: &BuildOptions,
 ) -> Result<Resolved, Vec<Diagnostic>> {
@@ -132,7 +132,16 @@ impl Ctx<'_> {
         None
     }
 
+    /// Past `MAX_ERRORS` the stage has failed anyway: the checks that cost a
+    /// suggestion each (expansion, names) stop there.
+    fn full(&self) -> bool {
+        self.diags.len() >= MAX_ERRORS
+    }
+
     fn expand(&mut self, v: &Spanned<String>) -> Option<String> {
+        if self.full() {
+            return None;
+        }
         match expand(&self.scope, v) {
             Ok(s) => Some(s),
             Err(d) => self.fail(d),
@@ -140,6 +149,9 @@ impl Ctx<'_> {
     }
 
     fn expand_text(&mut self, text: &str, span: Span) -> Option<String> {
+        if self.full() {
+            return None;
+        }
         match expand_at(&self.scope, text, span) {
             Ok(s) => Some(s),
             Err(d) => self.fail(d),
@@ -147,7 +159,7 @@ impl Ctx<'_> {
     }
 
     fn require_arg(&mut self, a: &Spanned<String>) {
-        if !self.arg_names.contains(&a.value) {
+        if !self.full() && !self.arg_names.contains(&a.value) {
             let d = Diagnostic::error(span_of(a), format!("`{}` is not an arg", a.value));
             let d = match suggest(&a.value, self.arg_names.iter().map(String::as_str)) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -160,6 +172,7 @@ impl Ctx<'_> {
     /// Resolves a `from` value: a stage name, `scratch`, the context or an image.
     fn source(&mut self, v: &Spanned<String>, this: Option<usize>, allow_context: bool) -> Source {
         let span = span_of(v);
+        // `expand` gives nothing past `MAX_ERRORS`, so no stage lookup or hint either.
         let Some(text) = self.expand(v) else {
             return Source::Scratch;
         };
@@ -173,7 +186,7 @@ impl Ctx<'_> {
         }) {
             return named.clone();
         }
-        if let Some(i) = self.names.iter().position(|n| *n == text) {
+        if let Some(i) = self.names.index(&text) {
             if Some(i) == this {
                 self.diags.push(
                     Diagnostic::error(span, format!("stage `{text}` cannot be built from itself"))
@@ -193,12 +206,14 @@ impl Ctx<'_> {
         // A bare word that is not a stage is most likely a misspelt stage: an image
         // is written with a tag (`busybox:1.35`) or a path (`me/tool`).
         let bare = !text.contains([':', '/', '@']);
-        let near = suggest(&text, self.names.iter().map(String::as_str));
+        let near = bare
+            .then(|| suggest(&text, self.names.list.iter().map(String::as_str)))
+            .flatten();
         if bare && (this.is_none() || near.is_some()) {
             let d = Diagnostic::error(span, format!("no stage is named `{text}`"));
             let d = match near {
                 Some(s) => d.with_help(format!("did you mean stage `{s}`? (for an image of that name, add a tag: `{text}:<tag>`)")),
-                None => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", self.names.join(", "))),
+                None => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", name_list(&self.names.list))),
             };
             self.diags.push(d);
             return Source::Scratch;
@@ -207,7 +222,7 @@ impl Ctx<'_> {
             Ok(r) => Source::Image(r),
             Err(msg) => {
                 let mut d = Diagnostic::error(span, msg);
-                if let Some(s) = suggest(&text, self.names.iter().map(String::as_str)) {
+                if let Some(s) = suggest(&text, self.names.list.iter().map(String::as_str)) {
                     d = d.with_help(format!(
                         "no stage is named `{text}`; did you mean stage `{s}`?"
                     ));
@@ -396,7 +411,8 @@ impl Ctx<'_> {
                 Some(src) => self.expand(src)?,
                 None => "/".to_owned(),
             };
-            let source = self.inside(&source, span_of(m))?;
+            let source_span = m.value.source.as_ref().map_or(span_of(m), span_of);
+            let source = self.inside(&source, source_span)?;
             let target = self.expand(&m.value.target)?;
             let target = self.abs_path(target, span_of(&m.value.target))?;
             mounts.push(RunMount::Bind {
@@ -468,7 +484,7 @@ impl Ctx<'_> {
         if id.is_empty() || id.len() > 256 || id.chars().any(|c| c.is_control()) {
             return self.fail(
                 Diagnostic::error(
-                    span,
+                    c.id.as_ref().map_or(at(&c.target), at),
                     format!("`{}` is not a usable cache id", id.escape_debug()),
                 )
                 .with_help("use up to 256 printable characters"),
@@ -489,17 +505,18 @@ impl Ctx<'_> {
                 );
             }
         };
-        let from = match &c.from {
-            Some(f) => {
-                let src = self.source(f, None, false);
-                let path = match &c.source {
-                    Some(s) => self.expand(s)?,
-                    None => "/".to_owned(),
-                };
-                Some((src, self.inside(&path, span)?))
+        // `source` is checked even without `from`: `..` is refused wherever it is written.
+        let source = match &c.source {
+            Some(s) => {
+                let path = self.expand(s)?;
+                Some(self.inside(&path, at(s))?)
             }
             None => None,
         };
+        let from = c.from.as_ref().map(|f| {
+            let src = self.source(f, None, false);
+            (src, source.unwrap_or_else(|| "/".to_owned()))
+        });
         let mode = match &c.mode {
             Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
             None => None,

@@ -9,6 +9,9 @@ pub struct Scope {
     vars: BTreeMap<String, Option<String>>,
 }
 
+/// How deep `${A:-${B:-…}}` defaults may nest; real files use two or three levels.
+pub const MAX_NESTING: usize = 32;
+
 /// Why an expansion failed; the caller attaches the location.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ExpandError {
@@ -32,6 +35,17 @@ impl Scope {
 
     /// Expands every variable in `text`.
     pub fn expand(&self, text: &str) -> Result<String, ExpandError> {
+        self.expand_nested(text, 0)
+    }
+
+    /// `depth` counts the defaults (`${A:-…}`) this text sits in: each level is one
+    /// recursion and one more pass over the text, so it is bounded.
+    fn expand_nested(&self, text: &str, depth: usize) -> Result<String, ExpandError> {
+        if depth > MAX_NESTING {
+            return Err(ExpandError::Syntax(format!(
+                "variables nest more than {MAX_NESTING} levels deep"
+            )));
+        }
         let mut out = String::with_capacity(text.len());
         let mut chars = text.char_indices().peekable();
         while let Some((_, c)) = chars.next() {
@@ -45,28 +59,29 @@ impl Scope {
                     out.push('$');
                 }
                 Some('{') => {
-                    chars.next();
-                    let mut body = String::new();
-                    let mut depth = 1;
-                    for (_, c) in chars.by_ref() {
+                    let start = chars.next().map_or(text.len(), |(i, _)| i + 1);
+                    let mut end = None;
+                    let mut open = 1;
+                    for (i, c) in chars.by_ref() {
                         match c {
-                            '{' => depth += 1,
+                            '{' => open += 1,
                             '}' => {
-                                depth -= 1;
-                                if depth == 0 {
+                                open -= 1;
+                                if open == 0 {
+                                    end = Some(i);
                                     break;
                                 }
                             }
                             _ => {}
                         }
-                        body.push(c);
                     }
-                    if depth != 0 {
+                    let Some(end) = end else {
                         return Err(ExpandError::Syntax(format!(
-                            "`${{{body}` is missing its closing `}}`"
+                            "`${{{}` is missing its closing `}}`",
+                            shortened(&text[start..])
                         )));
-                    }
-                    out.push_str(&self.expand_braced(&body)?);
+                    };
+                    out.push_str(&self.expand_braced(&text[start..end], depth)?);
                 }
                 Some(c) if is_name_start(c) => {
                     let mut name = String::new();
@@ -85,12 +100,13 @@ impl Scope {
         Ok(out)
     }
 
-    fn expand_braced(&self, body: &str) -> Result<String, ExpandError> {
+    fn expand_braced(&self, body: &str, depth: usize) -> Result<String, ExpandError> {
         let name_end = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
         let (name, rest) = body.split_at(name_end);
         if name.is_empty() || !name.starts_with(is_name_start) {
             return Err(ExpandError::Syntax(format!(
-                "`${{{body}}}` is not a variable name"
+                "`${{{}}}` is not a variable name",
+                shortened(body)
             )));
         }
         let value = self.vars.get(name).cloned().flatten();
@@ -100,18 +116,19 @@ impl Scope {
                 let word = rest.trim_start_matches(':').trim_start_matches('-');
                 match value.filter(|v| !v.is_empty() || !rest.starts_with(':')) {
                     Some(v) => Ok(v),
-                    None => self.expand(word),
+                    None => self.expand_nested(word, depth + 1),
                 }
             }
             _ if rest.starts_with(":+") || rest.starts_with('+') => {
                 let word = rest.trim_start_matches(':').trim_start_matches('+');
                 match value.filter(|v| !v.is_empty() || !rest.starts_with(':')) {
-                    Some(_) => self.expand(word),
+                    Some(_) => self.expand_nested(word, depth + 1),
                     None => Ok(String::new()),
                 }
             }
             _ => Err(ExpandError::Syntax(format!(
-                "`${{{body}}}`: after the name only `:-`, `-`, `:+` or `+` may follow"
+                "`${{{}}}`: after the name only `:-`, `-`, `:+` or `+` may follow",
+                shortened(body)
             ))),
         }
     }
@@ -130,6 +147,17 @@ impl Scope {
     }
 }
 
+/// A message quotes at most this much of the text it is about.
+const QUOTED: usize = 60;
+
+/// `text`, or its start and `…` when it is long: a message stays one readable line.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(QUOTED) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
 fn is_name_start(c: char) -> bool {
     c == '_' || c.is_ascii_alphabetic()
 }
@@ -143,6 +171,7 @@ fn is_name_char(c: char) -> bool {
 pub fn referenced_names(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut names = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] != b'$' {
@@ -163,7 +192,7 @@ pub fn referenced_names(text: &str) -> Vec<String> {
         }
         if i > start && !bytes[start].is_ascii_digit() {
             let name = &text[start..i];
-            if !names.iter().any(|n| n == name) {
+            if seen.insert(name) {
                 names.push(name.to_owned());
             }
         }
@@ -230,6 +259,24 @@ mod tests {
             Err(ExpandError::Syntax(_))
         ));
         assert!(matches!(scope().expand("${}"), Err(ExpandError::Syntax(_))));
+        let long = format!("${{{}", "x".repeat(10_000));
+        match scope().expand(&long) {
+            Err(ExpandError::Syntax(m)) => assert!(m.len() < 200, "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
+        assert_eq!(scope().expand(&nested(MAX_NESTING)).unwrap(), "x");
+        assert!(matches!(
+            scope().expand(&nested(MAX_NESTING + 1)),
+            Err(ExpandError::Syntax(m)) if m.contains("nest")
+        ));
+        // Deep enough to overflow the stack if each level recursed without a bound.
+        assert!(scope().expand(&nested(50_000)).is_err());
+        assert!(scope().expand(&"${A:-".repeat(50_000)).is_err());
     }
 
     #[test]

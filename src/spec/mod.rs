@@ -7,7 +7,7 @@ mod parse;
 mod schema;
 
 pub use de::{Command, OneOrMany, OrderedMap, Short, Spanned, Text, span_of};
-pub use parse::{MAX_FILE_BYTES, parse};
+pub use parse::{MAX_FILE_BYTES, parse, too_big};
 pub use schema::schema;
 
 use de::{FromShorthand, unlocated};

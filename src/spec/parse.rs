@@ -5,21 +5,13 @@ use crate::diag::{Diagnostic, Span, suggest};
 use serde_saphyr::options::DuplicateKeyPolicy;
 
 /// Largest Stagefile accepted; real ones are a few KiB, and BuildKit's gRPC limit is 4 MiB.
-pub const MAX_FILE_BYTES: usize = 1 << 20;
+pub const MAX_FILE_BYTES: usize = 4 << 20;
 
 /// Parses a Stagefile. Alias expansion, nesting depth and node count are bounded so hostile
 /// input costs little; every failure names a line and column.
 pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            Span::new(1, 1, 0),
-            format!(
-                "the file is {} bytes; a Stagefile may be at most {} bytes",
-                bytes.len(),
-                MAX_FILE_BYTES
-            ),
-        )
-        .with_help("check that the right file is given (-f); generated specs should be split"));
+        return Err(too_big(bytes.len() as u64));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col(bytes, e.valid_up_to());
@@ -41,7 +33,7 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
         budget: serde_saphyr::budget! {
             max_depth: 64,
             max_aliases: 1_000,
-            max_nodes: 200_000,
+            max_nodes: 2_000_000,
             max_documents: 1,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -51,6 +43,16 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
         with_snippet: false,
     };
     serde_saphyr::from_str_with_options::<Stagefile>(text, options).map_err(|e| to_diagnostic(&e))
+}
+
+/// The error for a file over [`MAX_FILE_BYTES`]; callers that see the size before
+/// reading (the CLI) use it to refuse without loading the file.
+pub fn too_big(len: u64) -> Diagnostic {
+    Diagnostic::error(
+        Span::new(1, 1, 0),
+        format!("the file is {len} bytes; a Stagefile may be at most {MAX_FILE_BYTES} bytes"),
+    )
+    .with_help("check that the right file is given (-f); generated specs should be split")
 }
 
 fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
@@ -87,11 +89,77 @@ fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         if message.contains("`stages`") {
             diag.help = Some("a Stagefile needs `stages:` with at least one stage".into());
         }
-    } else if message.contains("budget") || message.contains("alias") {
-        diag.help =
-            Some("the YAML expands too much (aliases or nesting); write it out plainly".into());
+    } else if let Some((message, help)) = in_plain_words(e) {
+        diag.message = message;
+        diag.help = Some(help.into());
     }
     diag
+}
+
+/// The parser's own wording for wrong types and limits speaks of its internals
+/// ("expected mapping start", "use Option<String>"); say what the file needs instead.
+fn in_plain_words(e: &serde_saphyr::Error) -> Option<(String, &'static str)> {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    let too_much = "write the repeated parts out plainly, without nesting aliases";
+    Some(match e {
+        E::AliasError { error, .. } => return in_plain_words(error),
+        E::Unexpected { expected, .. } => match *expected {
+            "mapping start" => (
+                "expected a mapping (`key: value` entries) here".into(),
+                "check the indentation, and what this key takes in the reference",
+            ),
+            "sequence start" => (
+                "expected a list here".into(),
+                "write the items as `[a, b]` or as `- a` lines",
+            ),
+            "string scalar" => (
+                "expected a single value here, not a list or a mapping".into(),
+                "quote the value if it should be text",
+            ),
+            other => (
+                format!("expected {other} here"),
+                "check the value against the reference",
+            ),
+        },
+        E::NullIntoString { .. } => (
+            "a value is missing here".into(),
+            "write a value after the colon (an empty text is \"\")",
+        ),
+        E::InvalidScalar { ty: "boolean", .. } | E::InvalidBooleanStrict { .. } => {
+            ("expected `true` or `false`".into(), "write true or false")
+        }
+        E::InvalidScalar { ty, .. } if ty.starts_with('u') || ty.starts_with('i') => (
+            "expected a whole number".into(),
+            "ids and counts are numbers from 0 to 4294967295",
+        ),
+        E::Budget {
+            breach: B::Documents { .. },
+            ..
+        }
+        | E::MultipleDocuments { .. } => (
+            "a Stagefile holds one YAML document".into(),
+            "remove this `---` line and what follows, or merge the documents",
+        ),
+        E::Budget {
+            breach: B::Depth { .. },
+            ..
+        } => (
+            "the YAML nests too deeply".into(),
+            "a Stagefile needs a few levels; flatten the structure",
+        ),
+        E::Budget { .. } => ("the YAML is too large or too complex".into(), too_much),
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayCounterOverflow { .. } => {
+            ("aliases expand to too much YAML".into(), too_much)
+        }
+        E::UnknownAnchor { .. } => (
+            "this alias refers to no anchor".into(),
+            "define the anchor (`&name`) before its first use (`*name`)",
+        ),
+        _ => return None,
+    })
 }
 
 /// serde-saphyr appends " at line N, column M"; the span carries that already.

@@ -1,7 +1,8 @@
 //! The end-to-end harness shared by the engine test files (`tests/e2e.rs`,
-//! `tests/e2e_format.rs`): fixtures in temporary directories, builds through
-//! `docker buildx build` with the frontend image named by the `# syntax=` line, image
-//! guards that remove what a test tagged, and parsers for `--progress=plain` output.
+//! `tests/e2e_format.rs`, `tests/e2e_platform.rs`): fixtures in temporary directories,
+//! builds through `docker buildx build` with the frontend image named by the `# syntax=`
+//! line, image guards that remove what a test tagged, parsers for `--progress=plain`
+//! output, and the engine's version for tests that differ on old engines.
 //!
 //! The engine tests run only when `STAGEFILE_E2E` is set (`hack/test` sets it after
 //! `hack/engine`, `hack/base-images` and `hack/image`). Without it each one prints a notice
@@ -98,6 +99,37 @@ pub fn check_engine() -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The major version of the engine's Docker server (`20` for 20.10.24, `26` for 26.1.5).
+pub fn engine_major() -> u32 {
+    static MAJOR: OnceLock<u32> = OnceLock::new();
+    *MAJOR.get_or_init(|| {
+        let info =
+            run_command(Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]));
+        info.assert_success();
+        let version = info.stdout.trim().to_owned();
+        version
+            .split('.')
+            .next()
+            .and_then(|major| major.parse().ok())
+            .unwrap_or_else(|| panic!("cannot read the Docker server version {version:?}"))
+    })
+}
+
+/// True on an engine older than Docker 23, whose BuildKit (v0.8 in Docker 20.10) lacks
+/// what newer ones have: merge ops, secret env, copy include/exclude patterns, build
+/// warnings, and (through Docker 20.10) source locations in errors. Tests of those
+/// features check there that the frontend refuses them by name, or that the engine's
+/// limits hold, instead.
+pub fn old_engine() -> bool {
+    engine_major() < 23
+}
+
+/// Prints a line about what this test checks differently, straight to the process's
+/// stderr (the test harness would capture `eprintln!`).
+pub fn notice(text: &str) {
+    let _ = writeln!(std::io::stderr(), "note for {}: {text}", test_name());
 }
 
 /// A name no other test, process or earlier run uses: lower case, fit for image tags.

@@ -1,0 +1,1065 @@
+//! End-to-end tests of what the frontend does with buildx beyond a single-platform
+//! `--load`: cross-platform builds (`--platform a,b` with a `${BUILDPLATFORM}` stage and
+//! arm64 steps under qemu), pushing a multi-platform image to a local registry,
+//! `--print=targets` / `--print=outline`, and lint findings shown as build warnings.
+//!
+//! Like `tests/e2e.rs`, the tests run only when `STAGEFILE_E2E` is set (hack/test sets
+//! it); the harness is in `tests/common/mod.rs`. The multi-platform tests need the
+//! engine's containerd image store (hack/engine's default engine, Docker 26) and print a
+//! notice and pass on an engine with the classic store (Docker 20.10), which refuses
+//! multi-platform builds. They also need qemu's arm64 handler in binfmt_misc (hack/engine
+//! registers it), the arm64 variant of `busybox:1.35` (`hack/base-images --arm64`) and,
+//! for the push, Debian's `docker-registry` (hack/test's engine phase installs it).
+
+mod common;
+
+use common::*;
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+// ---------------------------------------------------------------------------------------
+// Engine facts
+// ---------------------------------------------------------------------------------------
+
+/// `docker info --format FORMAT`, trimmed.
+fn docker_info(format: &str) -> String {
+    let info = docker(&["info", "--format", format]);
+    info.assert_success();
+    info.stdout.trim().to_owned()
+}
+
+/// True when the daemon keeps images in containerd's store (needed for multi-platform
+/// builds through buildx's `docker` driver).
+fn containerd_store() -> bool {
+    docker_info("{{json .DriverStatus}}").contains("io.containerd.snapshotter")
+}
+
+/// False (after printing a notice) when the end-to-end tests are off, or when the engine
+/// cannot build for several platforms at once (the classic image store of Docker 20.10).
+fn multi_platform_enabled() -> bool {
+    if !engine_enabled() {
+        return false;
+    }
+    if containerd_store() {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {}: the engine (Docker {}, storage driver {}) keeps images in the classic \
+         store, which refuses multi-platform builds; hack/engine's default engine (26, with \
+         the containerd image store) runs this test",
+        test_name(),
+        docker_info("{{.ServerVersion}}"),
+        docker_info("{{.Driver}}"),
+    );
+    false
+}
+
+/// Panics with what to run unless arm64 binaries can run here (qemu's binfmt handler) and
+/// the engine has the arm64 variant of `busybox:1.35`.
+fn require_arm64() {
+    let handler = "/proc/sys/fs/binfmt_misc/qemu-aarch64";
+    let state = fs::read_to_string(handler).unwrap_or_default();
+    assert!(
+        state.lines().next() == Some("enabled"),
+        "arm64 steps need qemu's binfmt_misc handler, but {handler} {}: run hack/engine (it \
+         installs qemu-user-static and binfmt-support, mounts binfmt_misc and enables \
+         qemu-aarch64)",
+        if state.is_empty() {
+            "does not exist".to_owned()
+        } else {
+            format!("says {:?}", state.lines().next().unwrap_or(""))
+        }
+    );
+    // `docker create` resolves the platform from the local store only (--pull never).
+    let probe = unique("stagefile-e2e-arm64-probe");
+    let created = docker(&[
+        "create",
+        "--pull",
+        "never",
+        "--platform",
+        "linux/arm64",
+        "--name",
+        &probe,
+        "busybox:1.35",
+    ]);
+    let _ = docker(&["rm", "--force", &probe]);
+    assert!(
+        created.status.success(),
+        "the engine has no linux/arm64 busybox:1.35: run hack/base-images --arm64\n{}",
+        created.text()
+    );
+}
+
+/// `uname -m` of the host (the build platform's machine name).
+fn host_machine() -> String {
+    let uname = run_command(Command::new("uname").arg("-m"));
+    uname.assert_success();
+    uname.stdout.trim().to_owned()
+}
+
+/// `docker buildx build --progress=plain -f DIR/Stagefile ARGS… DIR`, with the given
+/// environment variables; no image is tagged or loaded unless ARGS ask for it.
+fn buildx(build: &Build, env: &[(&str, &str)], args: &[&str]) -> Finished {
+    let dir = build.dir().to_str().expect("a UTF-8 temp dir").to_owned();
+    let mut command = Command::new("docker");
+    command
+        .envs(env.iter().copied())
+        .args(["buildx", "build", "--progress=plain", "-f"])
+        .arg(format!("{dir}/Stagefile"))
+        .args(args)
+        .arg(&dir);
+    run_command(&mut command)
+}
+
+fn read_trimmed(path: &Path) -> String {
+    fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        .trim()
+        .to_owned()
+}
+
+/// e_machine of an ELF file (64-bit, little-endian), checking the header on the way.
+fn elf_machine(path: &Path) -> u16 {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    assert!(
+        bytes.len() > 20 && bytes[..4] == *b"\x7fELF",
+        "{} is not an ELF file",
+        path.display()
+    );
+    assert_eq!(bytes[4], 2, "{} is not a 64-bit ELF file", path.display());
+    assert_eq!(
+        bytes[5],
+        1,
+        "{} is not a little-endian ELF file",
+        path.display()
+    );
+    u16::from_le_bytes([bytes[18], bytes[19]])
+}
+
+const EM_X86_64: u16 = 0x3E;
+const EM_AARCH64: u16 = 0xB7;
+
+// ---------------------------------------------------------------------------------------
+// Cross-platform build to local folders
+// ---------------------------------------------------------------------------------------
+
+/// A `build` stage that runs natively (`${BUILDPLATFORM}`) and writes files for the target,
+/// and a `final` stage per target platform that copies them and runs a step of its own.
+const CROSS: &str = "\
+args:
+  GREETING: cross
+  NONCE: none
+stages:
+  build:
+    description: runs on the build platform and writes files for the target
+    from: busybox:1.35
+    platform: ${BUILDPLATFORM}
+    steps:
+      - run: >-
+          echo \"build $NONCE\" &&
+          mkdir -p /out &&
+          echo \"$GREETING $TARGETARCH\" > /out/target-arch &&
+          echo \"$TARGETPLATFORM\" > /out/target-platform &&
+          uname -m > /out/build-machine
+  final:
+    description: the image for each target platform
+    from: busybox:1.35
+    steps:
+      - copy: /out
+        from: build
+        to: /out
+      - run: echo \"final $NONCE\" && uname -m > /out/final-machine
+";
+
+#[test]
+fn multi_platform_build_cross_compiles_and_runs_arm64_steps_under_qemu() {
+    if !multi_platform_enabled() {
+        return;
+    }
+    require_arm64();
+    let build = Build::new().stagefile(CROSS);
+    let out = TempDir::new("cross-out");
+    let dest = out.path().join("OUT");
+    // NONCE makes both run steps execute in every run of the test, not come from the cache.
+    let nonce = unique("nonce");
+    let built = buildx(
+        &build,
+        &[],
+        &[
+            "--platform",
+            "linux/amd64,linux/arm64",
+            "--build-arg",
+            &format!("NONCE={nonce}"),
+            "--output",
+            &format!("type=local,dest={}", dest.display()),
+        ],
+    );
+    built.assert_success();
+
+    let mut folders: Vec<String> = fs::read_dir(&dest)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dest.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    assert_eq!(
+        folders,
+        ["linux_amd64", "linux_arm64"],
+        "one folder per platform:\n{}",
+        built.text()
+    );
+
+    let machine = host_machine();
+    for (folder, arch, final_machine, elf) in [
+        ("linux_amd64", "amd64", "x86_64", EM_X86_64),
+        ("linux_arm64", "arm64", "aarch64", EM_AARCH64),
+    ] {
+        let root = dest.join(folder);
+        assert_eq!(
+            read_trimmed(&root.join("out/target-arch")),
+            format!("cross {arch}"),
+            "{folder}: $TARGETARCH in the build stage"
+        );
+        assert_eq!(
+            read_trimmed(&root.join("out/target-platform")),
+            format!("linux/{arch}"),
+            "{folder}: $TARGETPLATFORM in the build stage"
+        );
+        assert_eq!(
+            read_trimmed(&root.join("out/build-machine")),
+            machine,
+            "{folder}: the build stage should run natively, on the host's machine"
+        );
+        assert_eq!(
+            read_trimmed(&root.join("out/final-machine")),
+            final_machine,
+            "{folder}: `uname -m` in the final stage (arm64 runs under qemu)"
+        );
+        assert_eq!(
+            elf_machine(&root.join("bin/busybox")),
+            elf,
+            "{folder}: bin/busybox should be a {final_machine} binary"
+        );
+    }
+    // The final stage's run step ran in this build for both platforms (not from the cache).
+    let output = built.output();
+    let steps: Vec<(String, bool)> = vertices(&output)
+        .into_values()
+        .filter(|(name, _)| name.contains("uname -m > /out/final-machine"))
+        .collect();
+    assert!(
+        steps.len() == 2 && steps.iter().all(|(_, cached)| !cached),
+        "the final stage's run step should have run once per platform: {steps:?}\n{output}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Push to a local registry
+// ---------------------------------------------------------------------------------------
+
+/// Debian's `docker-registry` (distribution 2.8) on a free port of 127.0.0.1, storing
+/// into a temporary folder; stopped and removed on drop. The daemon treats registries on
+/// 127.0.0.0/8 as insecure, so plain HTTP is fine.
+struct Registry {
+    port: u16,
+    // Dropped in this order: the process first, then its folder.
+    _process: Background,
+    _dir: TempDir,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        require_programs(&["docker-registry"], "docker-registry");
+        let dir = TempDir::new("registry");
+        let config = dir.path().join("config.yml");
+        let log = dir.path().join("registry.log");
+        for _ in 0..5 {
+            let port = free_port();
+            fs::write(
+                &config,
+                format!(
+                    "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    \
+                     rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                    dir.path().join("data").display()
+                ),
+            )
+            .unwrap();
+            let mut process = Background::spawn(
+                Command::new("docker-registry").arg("serve").arg(&config),
+                &log,
+            );
+            // Up when it answers; a port taken meanwhile makes it exit: try another.
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while process.exited().is_none() && std::time::Instant::now() < deadline {
+                if wait_for_port(port, Duration::from_millis(200)) {
+                    return Registry {
+                        port,
+                        _process: process,
+                        _dir: dir,
+                    };
+                }
+            }
+        }
+        panic!(
+            "docker-registry did not start on 127.0.0.1 (5 tries):\n{}",
+            fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+
+    fn reference(&self, repository: &str, tag: &str) -> String {
+        format!("127.0.0.1:{}/{repository}:{tag}", self.port)
+    }
+}
+
+#[test]
+fn multi_platform_image_is_pushed_to_a_registry_as_an_index() {
+    if !multi_platform_enabled() {
+        return;
+    }
+    require_arm64();
+    let registry = Registry::start();
+    let tag = unique("push");
+    let reference = registry.reference("stagefile-test", &tag);
+    // With the containerd store the docker driver also keeps the pushed image locally.
+    let _local = Image {
+        tag: reference.clone(),
+    };
+    let build = Build::new().stagefile(&format!(
+        "{CROSS}    entrypoint: [/bin/cat]
+    cmd: [/out/target-arch]
+    labels:
+      org.example.arch: ${{TARGETARCH}}
+labels:
+  org.example.suite: e2e-platform
+"
+    ));
+    let pushed = buildx(
+        &build,
+        &[],
+        &[
+            "--platform",
+            "linux/amd64,linux/arm64",
+            "--output",
+            &format!("type=image,name={reference},push=true"),
+        ],
+    );
+    pushed.assert_success();
+
+    // The tag names an index (or a Docker manifest list) with one manifest per platform,
+    // besides buildx's attestation manifests (platform unknown/unknown).
+    let raw = docker(&["buildx", "imagetools", "inspect", "--raw", &reference]);
+    raw.assert_success();
+    let index = Json::parse(&raw.stdout)
+        .unwrap_or_else(|e| panic!("the raw manifest is not JSON ({e}):\n{}", raw.stdout));
+    let media_type = index.get("mediaType").and_then(Json::as_str).unwrap_or("");
+    assert!(
+        [
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+        ]
+        .contains(&media_type),
+        "{reference} should be an index or a manifest list, not {media_type:?}:\n{}",
+        raw.stdout
+    );
+    let platforms: BTreeSet<String> = index
+        .get("manifests")
+        .and_then(Json::as_array)
+        .unwrap_or_else(|| panic!("no `manifests` in:\n{}", raw.stdout))
+        .iter()
+        .filter_map(|m| {
+            let p = m.get("platform")?;
+            Some(format!(
+                "{}/{}",
+                p.get("os")?.as_str()?,
+                p.get("architecture")?.as_str()?
+            ))
+        })
+        .filter(|p| p != "unknown/unknown")
+        .collect();
+    assert_eq!(
+        platforms.into_iter().collect::<Vec<_>>(),
+        ["linux/amd64", "linux/arm64"],
+        "the index's platforms:\n{}",
+        raw.stdout
+    );
+
+    // Each platform's config: its architecture and the Stagefile's config.
+    let configs = docker(&[
+        "buildx",
+        "imagetools",
+        "inspect",
+        "--format",
+        "{{range $p, $i := .Image}}{{$p}}|{{$i.OS}}/{{$i.Architecture}}|\
+         {{range $i.Config.Entrypoint}}{{.}} {{end}}|{{range $i.Config.Cmd}}{{.}} {{end}}|\
+         {{index $i.Config.Labels \"org.example.arch\"}}|\
+         {{index $i.Config.Labels \"org.example.suite\"}}{{\"\\n\"}}{{end}}",
+        &reference,
+    ]);
+    configs.assert_success();
+    let rows: Vec<&str> = configs
+        .stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "linux/amd64|linux/amd64|/bin/cat |/out/target-arch |amd64|e2e-platform",
+            "linux/arm64|linux/arm64|/bin/cat |/out/target-arch |arm64|e2e-platform",
+        ],
+        "per-platform configs (platform|os/arch|entrypoint|cmd|stage label|top-level label)"
+    );
+
+    // The image runs on both platforms (arm64 under qemu) and its entrypoint reads the
+    // file the native build stage wrote for that platform.
+    for arch in ["amd64", "arm64"] {
+        let run = docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--pull",
+            "never",
+            "--platform",
+            &format!("linux/{arch}"),
+            &reference,
+        ]);
+        run.assert_success();
+        assert_eq!(run.stdout.trim(), format!("cross {arch}"), "{}", run.text());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// --print=targets and --print=outline
+// ---------------------------------------------------------------------------------------
+
+/// The table buildx prints under the header line whose columns are `header` (tabwriter
+/// output: columns start where the header's names start), up to the first blank line;
+/// each row's cells trimmed, empty trailing cells dropped.
+fn table(text: &str, header: &[&str]) -> Vec<Vec<String>> {
+    let mut lines = text.lines();
+    let starts: Vec<usize> = loop {
+        let Some(line) = lines.next() else {
+            return Vec::new();
+        };
+        if !line.starts_with(header[0]) {
+            continue;
+        }
+        let mut starts = Vec::new();
+        let mut from = 0;
+        for name in header {
+            match line[from..].find(name) {
+                Some(at) => {
+                    starts.push(from + at);
+                    from += at + name.len();
+                }
+                None => break,
+            }
+        }
+        if starts.len() == header.len() {
+            break starts;
+        }
+    };
+    lines
+        .take_while(|line| !line.trim().is_empty())
+        .map(|line| {
+            let mut cells: Vec<String> = starts
+                .iter()
+                .enumerate()
+                .map(|(i, &start)| {
+                    let end = starts.get(i + 1).copied().unwrap_or(line.len());
+                    line.get(start.min(line.len())..end.min(line.len()))
+                        .unwrap_or("")
+                        .trim()
+                        .to_owned()
+                })
+                .collect();
+            while cells.last().is_some_and(String::is_empty) {
+                cells.pop();
+            }
+            cells
+        })
+        .collect()
+}
+
+#[test]
+fn print_targets_and_outline_list_stages_and_args() {
+    if !engine_enabled() {
+        return;
+    }
+    let build = Build::new().stagefile(
+        "\
+args:
+  GREETING: hello
+  MESSAGE_FILE: /greeting
+  UNSET:
+stages:
+  base:
+    description: the shared base
+    from: busybox:1.35
+  tools:
+    from: base
+    steps:
+      - run: echo \"$GREETING\" > \"$MESSAGE_FILE\"
+  app:
+    description: the application image
+    from: tools
+    user: \"65532\"
+    steps:
+      - run: echo \"${UNSET:-unset}\" > /tmp/unset
+",
+    );
+    let experimental = [("BUILDX_EXPERIMENTAL", "1")];
+
+    let targets = buildx(&build, &experimental, &["--print=targets"]);
+    targets.assert_success();
+    let rows = table(&targets.stdout, &["TARGET", "DESCRIPTION"]);
+    assert_eq!(
+        rows,
+        [
+            vec!["base", "the shared base"],
+            vec!["tools"],
+            vec!["app (default)", "the application image"],
+        ],
+        "--print=targets:\n{}",
+        targets.text()
+    );
+
+    let outline = buildx(&build, &experimental, &["--print=outline"]);
+    outline.assert_success();
+    assert_eq!(
+        table(&outline.stdout, &["BUILD ARG", "VALUE", "DESCRIPTION"]),
+        [
+            vec!["GREETING", "hello"],
+            vec!["MESSAGE_FILE", "/greeting"],
+            vec!["UNSET"],
+        ],
+        "--print=outline:\n{}",
+        outline.text()
+    );
+
+    // The JSON forms: the default target is marked, and args carry their Stagefile line.
+    // Keys are looked up ignoring case, as buildx's Go decoder reads them.
+    let json = buildx(&build, &experimental, &["--print=targets,format=json"]);
+    json.assert_success();
+    let parsed = Json::parse(&json.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--print=targets,format=json is not JSON ({e}):\n{}",
+            json.text()
+        )
+    });
+    let listed: Vec<(String, bool)> = parsed
+        .field("targets")
+        .and_then(Json::as_array)
+        .unwrap_or_else(|| panic!("no `targets` in:\n{}", json.stdout))
+        .iter()
+        .map(|t| {
+            (
+                t.field("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                t.field("default").and_then(Json::as_bool).unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("base".to_owned(), false),
+            ("tools".to_owned(), false),
+            ("app".to_owned(), true)
+        ]
+    );
+
+    let json = buildx(&build, &experimental, &["--print=outline,format=json"]);
+    json.assert_success();
+    let parsed = Json::parse(&json.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--print=outline,format=json is not JSON ({e}):\n{}",
+            json.text()
+        )
+    });
+    let text = build.stagefile_text();
+    let args: Vec<(String, Option<String>, Option<f64>)> = parsed
+        .field("args")
+        .and_then(Json::as_array)
+        .unwrap_or_else(|| panic!("no `args` in:\n{}", json.stdout))
+        .iter()
+        .map(|a| {
+            (
+                a.field("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                a.field("value").and_then(Json::as_str).map(str::to_owned),
+                a.field("location")
+                    .and_then(|l| l.field("ranges"))
+                    .and_then(Json::as_array)
+                    .and_then(|r| r.first())
+                    .and_then(|r| r.field("start"))
+                    .and_then(|s| s.field("line"))
+                    .and_then(Json::as_f64),
+            )
+        })
+        .collect();
+    assert_eq!(
+        args,
+        [
+            (
+                "GREETING".to_owned(),
+                Some("hello".to_owned()),
+                Some(line_of(&text, "GREETING: hello") as f64)
+            ),
+            (
+                "MESSAGE_FILE".to_owned(),
+                Some("/greeting".to_owned()),
+                Some(line_of(&text, "MESSAGE_FILE: /greeting") as f64)
+            ),
+            (
+                "UNSET".to_owned(),
+                None,
+                Some(line_of(&text, "  UNSET:") as f64)
+            ),
+        ]
+    );
+
+    // --target: the outline is the chosen target's, and targets still marks the default.
+    let targets = buildx(
+        &build,
+        &experimental,
+        &["--print=targets", "--target", "base"],
+    );
+    targets.assert_success();
+    assert!(
+        table(&targets.stdout, &["TARGET", "DESCRIPTION"]).contains(&vec![
+            "app (default)".to_owned(),
+            "the application image".to_owned()
+        ]),
+        "{}",
+        targets.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Lint findings as build warnings
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn lint_findings_are_build_warnings_with_rule_and_line() {
+    if !engine_enabled() {
+        return;
+    }
+    // An image named without a tag (UnpinnedBaseImage) that exists only in the engine's
+    // store; the final stage has no `user` (RootUser).
+    let unpinned = unique("stagefile-e2e-unpinned");
+    docker(&["tag", "busybox:1.35", &unpinned]).assert_success();
+    let _tagged = Image {
+        tag: format!("{unpinned}:latest"),
+    };
+    let build = Build::new().stagefile(&format!(
+        "\
+stages:
+  app:
+    from: {unpinned}
+    steps:
+      - run: echo hi > /hi
+"
+    ));
+    let text = build.stagefile_text();
+    let from_line = line_of(&text, "from: ");
+    let stage_line = line_of(&text, "app:");
+
+    // The same findings answer buildx's lint query (`--print=lint`), on every engine.
+    let lint = buildx(&build, &[("BUILDX_EXPERIMENTAL", "1")], &["--print=lint"]);
+    lint.assert_success();
+    for (message, line) in [
+        ("has no tag, so it means `latest`", from_line),
+        ("runs as root", stage_line),
+    ] {
+        assert!(
+            lint.stdout
+                .lines()
+                .any(|l| l.contains(message) && l.contains(&format!(":{line}:"))),
+            "--print=lint should report {message:?} at line {line}:\n{}",
+            lint.text()
+        );
+    }
+
+    let built = buildx(&build, &[], &["--output", "type=cacheonly"]);
+    built.assert_success();
+    let output = built.output();
+    if old_engine() {
+        // BuildKit before v0.11 has no gateway warnings: the build cannot show them.
+        notice("this engine's BuildKit cannot show build warnings; checking that none are");
+        assert!(
+            !output.contains("warning"),
+            "expected no warnings on this engine:\n{}",
+            built.text()
+        );
+        return;
+    }
+    assert!(
+        output.contains("2 warnings found"),
+        "expected `2 warnings found` in:\n{}",
+        built.text()
+    );
+    for (rule, line) in [("UnpinnedBaseImage", from_line), ("RootUser", stage_line)] {
+        assert!(
+            output
+                .lines()
+                .any(|l| l.contains(rule) && l.contains(&format!("Stagefile:{line}:"))),
+            "expected a warning line naming {rule} and Stagefile:{line}:\n{}",
+            built.text()
+        );
+    }
+
+    // --debug expands each warning with the Stagefile's lines, the offending one marked.
+    let mut command = Command::new("docker");
+    command
+        .args(["--debug", "buildx", "build", "--progress=plain", "-f"])
+        .arg(build.path("Stagefile"))
+        .args(["--output", "type=cacheonly"])
+        .arg(build.dir());
+    let debug = run_command(&mut command);
+    debug.assert_success();
+    let output = debug.output();
+    let expanded = output
+        .split_once("warnings found")
+        .map_or("", |(_, rest)| rest);
+    assert!(
+        expanded.contains("UnpinnedBaseImage") && expanded.contains("RootUser"),
+        "the expanded warnings should name both rules:\n{}",
+        debug.text()
+    );
+    assert!(
+        named_lines(expanded).contains(&from_line),
+        "the expanded warnings should show Stagefile:{from_line}:\n{}",
+        debug.text()
+    );
+    assert!(
+        expanded
+            .lines()
+            .any(|l| l.contains(">>>") && l.contains(&format!("from: {unpinned}"))),
+        "the expanded warnings should mark the `from` line with >>>:\n{}",
+        debug.text()
+    );
+
+    // A Stagefile no rule objects to builds without a warning.
+    let clean = Build::new().stagefile(
+        "\
+stages:
+  app:
+    from: busybox:1.35
+    user: \"65532\"
+    steps:
+      - run: echo hi > /tmp/hi
+",
+    );
+    let built = buildx(&clean, &[], &["--output", "type=cacheonly"]);
+    built.assert_success();
+    assert!(
+        !built.output().to_lowercase().contains("warning"),
+        "a clean Stagefile should build without warnings:\n{}",
+        built.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A little JSON, for registry manifests and buildx's JSON output (std only)
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn parse(text: &str) -> Result<Json, String> {
+        let mut parser = JsonParser {
+            bytes: text.as_bytes(),
+            at: 0,
+        };
+        let value = parser.value()?;
+        parser.space();
+        if parser.at != parser.bytes.len() {
+            return Err(format!("trailing text at byte {}", parser.at));
+        }
+        Ok(value)
+    }
+
+    fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// `get`, ignoring the case of the key, as Go's `encoding/json` (and so buildx) reads
+    /// an object.
+    fn field(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => members
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+struct JsonParser<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl JsonParser<'_> {
+    fn space(&mut self) {
+        while self
+            .bytes
+            .get(self.at)
+            .is_some_and(|b| b.is_ascii_whitespace())
+        {
+            self.at += 1;
+        }
+    }
+
+    fn error<T>(&self, what: &str) -> Result<T, String> {
+        Err(format!("{what} at byte {}", self.at))
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        self.space();
+        if self.bytes.get(self.at) == Some(&byte) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Json) -> Result<Json, String> {
+        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+            self.at += word.len();
+            Ok(value)
+        } else {
+            self.error("unexpected text")
+        }
+    }
+
+    fn value(&mut self) -> Result<Json, String> {
+        self.space();
+        match self.bytes.get(self.at) {
+            None => self.error("unexpected end"),
+            Some(b'n') => self.literal("null", Json::Null),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b'[') => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if self.eat(b']') {
+                    return Ok(Json::Array(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    if self.eat(b']') {
+                        return Ok(Json::Array(items));
+                    }
+                    if !self.eat(b',') {
+                        return self.error("expected , or ]");
+                    }
+                }
+            }
+            Some(b'{') => {
+                self.at += 1;
+                let mut members = Vec::new();
+                if self.eat(b'}') {
+                    return Ok(Json::Object(members));
+                }
+                loop {
+                    self.space();
+                    let key = self.string()?;
+                    if !self.eat(b':') {
+                        return self.error("expected :");
+                    }
+                    members.push((key, self.value()?));
+                    if self.eat(b'}') {
+                        return Ok(Json::Object(members));
+                    }
+                    if !self.eat(b',') {
+                        return self.error("expected , or }");
+                    }
+                }
+            }
+            Some(_) => {
+                let start = self.at;
+                while self
+                    .bytes
+                    .get(self.at)
+                    .is_some_and(|b| b"+-.eE0123456789".contains(b))
+                {
+                    self.at += 1;
+                }
+                std::str::from_utf8(&self.bytes[start..self.at])
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .map(Json::Number)
+                    .map_or_else(|| self.error("bad value"), Ok)
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        if self.bytes.get(self.at) != Some(&b'"') {
+            return self.error("expected a string");
+        }
+        self.at += 1;
+        let mut out = Vec::new();
+        loop {
+            let Some(&byte) = self.bytes.get(self.at) else {
+                return self.error("unterminated string");
+            };
+            self.at += 1;
+            match byte {
+                b'"' => return String::from_utf8(out).map_err(|e| e.to_string()),
+                b'\\' => {
+                    let Some(&escaped) = self.bytes.get(self.at) else {
+                        return self.error("unterminated escape");
+                    };
+                    self.at += 1;
+                    let simple = match escaped {
+                        b'"' => Some(b'"'),
+                        b'\\' => Some(b'\\'),
+                        b'/' => Some(b'/'),
+                        b'b' => Some(8),
+                        b'f' => Some(12),
+                        b'n' => Some(b'\n'),
+                        b'r' => Some(b'\r'),
+                        b't' => Some(b'\t'),
+                        _ => None,
+                    };
+                    if let Some(b) = simple {
+                        out.push(b);
+                        continue;
+                    }
+                    if escaped != b'u' {
+                        return self.error("bad escape");
+                    }
+                    let mut code = self.hex4()?;
+                    if (0xD800..0xDC00).contains(&code) && self.bytes[self.at..].starts_with(b"\\u")
+                    {
+                        self.at += 2;
+                        let low = self.hex4()?;
+                        code =
+                            0x10000 + ((code - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
+                    }
+                    let c = char::from_u32(code).unwrap_or('\u{FFFD}');
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                _ => out.push(byte),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let digits = self
+            .bytes
+            .get(self.at..self.at + 4)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u32::from_str_radix(d, 16).ok());
+        match digits {
+            Some(code) => {
+                self.at += 4;
+                Ok(code)
+            }
+            None => self.error("bad \\u escape"),
+        }
+    }
+}
+
+/// The helpers above, on fixed text: these run without an engine.
+#[test]
+fn json_elf_and_table_helpers() {
+    let parsed = Json::parse(
+        r#" {"a": [1, -2.5e1, true, false, null], "s": "x\"\u00e9\ud83d\ude00\n", "o": {}} "#,
+    )
+    .unwrap();
+    assert_eq!(
+        parsed.get("a").and_then(Json::as_array).map(<[Json]>::len),
+        Some(5)
+    );
+    assert_eq!(
+        parsed.get("a").unwrap().as_array().unwrap()[1].as_f64(),
+        Some(-25.0)
+    );
+    assert_eq!(parsed.get("s").and_then(Json::as_str), Some("x\"é😀\n"));
+    assert_eq!(parsed.get("o"), Some(&Json::Object(Vec::new())));
+    assert!(Json::parse("[1,]").is_err());
+    assert!(Json::parse("{} x").is_err());
+
+    let dir = TempDir::new("elf");
+    let path = dir.path().join("elf");
+    let mut header = vec![0u8; 64];
+    header[..6].copy_from_slice(b"\x7fELF\x02\x01");
+    header[18] = 0xB7;
+    fs::write(&path, &header).unwrap();
+    assert_eq!(elf_machine(&path), EM_AARCH64);
+
+    assert_eq!(
+        table(
+            "noise\nTARGET      DESCRIPTION\nbuild       compiles it\nb\na (default) the app\n\nx y\n",
+            &["TARGET", "DESCRIPTION"]
+        ),
+        [
+            vec!["build", "compiles it"],
+            vec!["b"],
+            vec!["a (default)", "the app"],
+        ]
+    );
+    assert_eq!(
+        table(
+            "BUILD ARG   VALUE   DESCRIPTION\nA           1       \nLONGER_ARG          \n",
+            &["BUILD ARG", "VALUE", "DESCRIPTION"]
+        ),
+        [vec!["A", "1"], vec!["LONGER_ARG"]]
+    );
+}
