@@ -180,6 +180,18 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// A message quotes at most this many characters of the text it is about.
+const QUOTED: usize = 60;
+
+/// `text`, or its start and `…` when it is long, so a message stays one readable line
+/// even when the value it quotes is megabytes.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(QUOTED) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
 /// `a, b, c` for a hint; a long list is cut after a few names, with the count of the rest.
 pub fn name_list<S: AsRef<str>>(names: &[S]) -> String {
     let shown: Vec<&str> = names.iter().take(MAX_LISTED).map(AsRef::as_ref).collect();

@@ -1,6 +1,6 @@
 //! Plan → LLB: each stage becomes a chain of ops on its base, and an image config.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Span};
 use crate::image::{Healthcheck as ImageHealthcheck, Image};
 use crate::llb::{self, ExecMount, FileOp, Meta, MountKind, Output, SourceMap};
 use crate::plan::{
@@ -53,6 +53,7 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         context: None,
         plan,
         diags: Vec::new(),
+        graph_bytes: 0,
     };
     let mut config_users = vec![0; plan.stages.len()];
     config_users[plan.target] += 1;
@@ -62,10 +63,14 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         }
     }
     for (stage, users) in plan.stages.iter().zip(config_users) {
+        if cx.graph_bytes > MAX_GRAPH_BYTES {
+            break;
+        }
         let (fs, image) = cx.stage(stage);
         cx.results.push(StageResult {
             fs,
-            image: Some(image),
+            // A config no stage builds on is not kept: a file can have thousands.
+            image: (users > 0).then_some(image),
             config_users: users,
         });
     }
@@ -126,9 +131,33 @@ struct Lowering<'a> {
     results: Vec<StageResult>,
     context: Option<Output>,
     diags: Vec<Diagnostic>,
+    /// What the graph and the configs copied so far weigh; see [`MAX_GRAPH_BYTES`].
+    graph_bytes: usize,
 }
 
+/// Some parts of the graph grow with a product of the file's parts: every `run` op
+/// carries the whole environment and shell, every copied path the copy's `exclude`
+/// list, every stage a copy of its base's config. A few hundred kilobytes of Stagefile
+/// can so ask for gigabytes (10,000 env entries and 10,000 steps took 6 GB), which
+/// BuildKit could not receive anyway: past this many bytes the build is refused.
+pub const MAX_GRAPH_BYTES: usize = 64 << 20;
+
 impl Lowering<'_> {
+    /// Past the budget, says so once, at `span`; true when the work should stop.
+    fn over_budget(&mut self, span: Span) -> bool {
+        if self.graph_bytes <= MAX_GRAPH_BYTES {
+            return false;
+        }
+        let said = self.diags.iter().any(|d| d.message.starts_with(TOO_LARGE));
+        if !said {
+            self.diags.push(
+                Diagnostic::error(span, format!("{TOO_LARGE}: more than {} MiB of commands, environments, copy patterns and image configs", MAX_GRAPH_BYTES >> 20))
+                    .with_help("each `run` step carries the whole `env` and `shell`, each copied path the `exclude` list, each stage its base's config; use fewer of them"),
+            );
+        }
+        true
+    }
+
     fn stage(&mut self, stage: &StagePlan) -> (Option<Output>, Image) {
         let total = stage.steps.len() + 1;
         let prefix = |k: usize| format!("[{} {k}/{total}]", stage.name);
@@ -142,6 +171,7 @@ impl Lowering<'_> {
             Source::Input(name) => {
                 let image = self.opts.input_configs.get(name).cloned();
                 let image = image.unwrap_or_else(|| Image::scratch(&stage.platform));
+                self.graph_bytes += weight(&image);
                 (self.source_fs(&stage.base, &platform), image)
             }
             Source::Stage(i) => {
@@ -149,7 +179,11 @@ impl Lowering<'_> {
                 base.config_users -= 1;
                 let image = match base.config_users {
                     0 => base.image.take(),
-                    _ => base.image.clone(),
+                    _ => {
+                        let copy = base.image.clone();
+                        self.graph_bytes += copy.as_ref().map_or(0, weight);
+                        copy
+                    }
                 };
                 (
                     base.fs.clone(),
@@ -166,10 +200,14 @@ impl Lowering<'_> {
                     .get(&(r.clone(), stage.platform.clone()))
                     .cloned()
                     .unwrap_or_else(|| Image::scratch(&stage.platform));
+                self.graph_bytes += weight(&image);
                 (Some(fs), image)
             }
         };
         image.set_platform(&stage.platform);
+        if self.over_budget(stage.from_span) {
+            return (fs, image);
+        }
         for (k, v) in &stage.env {
             image.set_env(k, v);
             image.add_history(format!("ENV {k}={v}"), true);
@@ -211,6 +249,9 @@ impl Lowering<'_> {
                 StepKind::Add(add) => self.add(fs, &mut image, add, meta),
                 StepKind::File(file) => self.file(fs, &mut image, file, meta),
             };
+            if self.over_budget(step.span) {
+                break;
+            }
         }
         apply_config(&mut image, stage);
         (fs, image)
@@ -301,9 +342,13 @@ impl Lowering<'_> {
             env.retain(|e| e.split_once('=').is_none_or(|(n, _)| n != k));
             env.push(format!("{k}={v}"));
         };
-        for (k, v) in &run.env {
-            set(&mut env, k, v);
-        }
+        // The step's args and env replace inherited variables of the same name; one pass,
+        // as both lists can be long.
+        let own: std::collections::BTreeSet<&str> =
+            run.env.iter().map(|(k, _)| k.as_str()).collect();
+        env.retain(|e| e.split_once('=').is_none_or(|(n, _)| !own.contains(n)));
+        env.extend(run.env.iter().map(|(k, v)| format!("{k}={v}")));
+        self.graph_bytes += args.iter().chain(&env).map(|s| cost(s)).sum::<usize>();
         let cwd = match &run.workdir {
             Some(w) => join(&current_dir(image), w),
             None => current_dir(image),
@@ -492,6 +537,16 @@ impl Lowering<'_> {
         platform: &pb::Platform,
         meta: impl Fn(String) -> Meta,
     ) -> Option<Output> {
+        // Each copied path carries the whole exclude list: charge it before building.
+        let excludes: usize = copy.exclude.iter().map(|e| cost(e)).sum();
+        self.graph_bytes += copy
+            .sources
+            .iter()
+            .map(|s| cost(s) + excludes)
+            .sum::<usize>();
+        if self.graph_bytes > MAX_GRAPH_BYTES {
+            return fs;
+        }
         let from = self.source_fs(&copy.from, platform);
         let dest = dest_path(
             &current_dir(image),
@@ -660,6 +715,40 @@ impl Lowering<'_> {
         image.add_history(format!("{shown} # stagefile"), false);
         Some(op.done(meta(shown)))
     }
+}
+
+/// How a refused, too large graph is announced.
+const TOO_LARGE: &str = "the build graph is too large";
+
+/// What a string costs in memory: its bytes and its allocation. The budget counts this
+/// rather than text, as millions of short strings are what a hostile file makes.
+fn cost(s: &str) -> usize {
+    s.len() + 32
+}
+
+/// Roughly the memory an image config holds, to charge each copy of it to the budget.
+fn weight(image: &Image) -> usize {
+    let strings = |v: &[String]| v.iter().map(|s| cost(s)).sum::<usize>();
+    let c = &image.config;
+    image
+        .history
+        .iter()
+        .map(|h| cost(&h.created_by) + cost(&h.comment))
+        .sum::<usize>()
+        + strings(&image.rootfs.diff_ids)
+        + strings(&c.env)
+        + c.labels
+            .as_ref()
+            .map_or(0, |l| l.iter().map(|(k, v)| cost(k) + cost(v)).sum())
+        + c.exposed_ports
+            .keys()
+            .chain(c.volumes.keys())
+            .map(|k| cost(k))
+            .sum::<usize>()
+        + [&c.entrypoint, &c.cmd, &c.shell]
+            .iter()
+            .map(|v| v.as_deref().map_or(0, strings))
+            .sum::<usize>()
 }
 
 /// Stage-level image config: what the stage sets overrides what it inherited.

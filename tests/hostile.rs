@@ -9,8 +9,8 @@
 //! # with: target=app
 //! ```
 //!
-//! Each `expect` line names a line, a column and a piece of the message; there must be
-//! exactly one diagnostic per `expect` line. `with` sets a build option: `target=NAME`,
+//! Each `expect` line names a line, a column and a piece of the message, and after ` | `
+//! optionally a piece of the hint; there must be exactly one diagnostic per `expect` line. `with` sets a build option: `target=NAME`,
 //! `build-arg=NAME=VALUE`, `platform=OS/ARCH`, `context=NAME=VALUE` (a named context).
 //! `HOSTILE_SHOW=1 cargo test --test hostile` prints every case's diagnostics.
 
@@ -35,6 +35,8 @@ struct Expect {
     line: u32,
     column: u32,
     message: String,
+    /// A piece of the hint, when the case is about the hint ("did you mean").
+    help: Option<String>,
 }
 
 struct Case {
@@ -44,6 +46,8 @@ struct Case {
     /// `None`: exactly one diagnostic per expectation; `Some(n)`: the expected ones
     /// among at most `n` (for inputs with thousands of errors).
     max_errors: Option<usize>,
+    /// The file plans, and lowering it is what must fail.
+    plan_accepts: bool,
     opts: BuildOptions,
 }
 
@@ -66,10 +70,15 @@ fn header(name: &str, text: &str) -> Result<(Vec<Expect>, BuildOptions), String>
             let (l, c) = at
                 .split_once(':')
                 .ok_or_else(|| format!("{name}: bad location `{at}`"))?;
+            let (message, help) = match message.split_once(" | ") {
+                Some((m, h)) => (m, Some(h.trim().to_owned())),
+                None => (message, None),
+            };
             expects.push(Expect {
                 line: l.parse().map_err(|_| format!("{name}: bad line `{l}`"))?,
                 column: c.parse().map_err(|_| format!("{name}: bad column `{c}`"))?,
                 message: message.trim().to_owned(),
+                help,
             });
         } else if let Some(rest) = comment.strip_prefix("with:") {
             let (key, value) = rest
@@ -119,6 +128,7 @@ fn file_cases() -> Vec<Case> {
                 bytes,
                 expects,
                 max_errors: None,
+                plan_accepts: false,
                 opts,
             }
         })
@@ -135,9 +145,11 @@ fn case(name: &str, bytes: Vec<u8>, expects: &[(u32, u32, &str)]) -> Case {
                 line,
                 column,
                 message: message.to_owned(),
+                help: None,
             })
             .collect(),
         max_errors: None,
+        plan_accepts: false,
         opts: BuildOptions::default(),
     }
 }
@@ -247,9 +259,84 @@ fn generated_cases() -> Vec<Case> {
             &[(4, 11, "")],
         ),
     ];
+    out.push(env_times_steps());
+    out.push(sources_times_excludes());
+    out.push(comb_of_stages());
     out.push(many_undefined_variables());
     out.push(many_unknown_stages());
     out
+}
+
+/// Each `run` op carries the whole environment: 100 entries of 10 KB times 70 steps is
+/// over the 64 MiB graph budget, refused at the step that crosses it. (Without the
+/// budget, 10,000 entries times 10,000 steps took 28 s and 6 GB in a release build.)
+fn env_times_steps() -> Case {
+    let mut s = String::from("stages:\n  app:\n    from: busybox:1.36\n    env:\n");
+    for i in 0..100 {
+        s.push_str(&format!("      V{i}: {}\n", "x".repeat(10_000)));
+    }
+    s.push_str("    steps:\n");
+    for i in 0..70 {
+        s.push_str(&format!("      - run: echo {i}\n"));
+    }
+    // The step that crosses the budget is named; which one it is depends on how the
+    // budget weighs strings, so only the message and a location are checked.
+    Case {
+        plan_accepts: true,
+        ..case(
+            "gen-env-times-steps-too-large",
+            s.into_bytes(),
+            &[(0, 0, "the build graph is too large")],
+        )
+    }
+}
+
+/// One `copy` of 2,000 paths with 2,000 `exclude` patterns: each path's action carries
+/// the whole list, four million patterns in all, refused before they are built.
+fn sources_times_excludes() -> Case {
+    let list = |prefix: &str| {
+        (0..2_000)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let s = format!(
+        "stages:\n  app:\n    from: busybox:1.36\n    steps:\n      - copy: [{}]\n        exclude: [{}]\n",
+        list("src"),
+        list("x")
+    );
+    Case {
+        plan_accepts: true,
+        ..case(
+            "gen-copy-sources-times-excludes-too-large",
+            s.into_bytes(),
+            &[(5, 15, "the build graph is too large")],
+        )
+    }
+}
+
+/// A chain of stages, each also the base of a leaf the target copies from: every leaf
+/// gets its own copy of a config that grows along the chain (9 GB for 8,000 links).
+fn comb_of_stages() -> Case {
+    let mut s = String::from("stages:\n  c0: {from: busybox:1.36, labels: {l0: x}}\n");
+    for i in 1..1_500 {
+        s.push_str(&format!(
+            "  c{i}: {{from: c{}, labels: {{l{i}: x}}}}\n  f{i}: {{from: c{i}}}\n",
+            i - 1
+        ));
+    }
+    s.push_str("  app:\n    from: scratch\n    steps:\n");
+    for i in 1..1_500 {
+        s.push_str(&format!("      - {{copy: /x, from: f{i}}}\n"));
+    }
+    Case {
+        plan_accepts: true,
+        ..case(
+            "gen-comb-of-stages-too-large",
+            s.into_bytes(),
+            &[(0, 0, "the build graph is too large")],
+        )
+    }
 }
 
 /// Thousands of errors against thousands of names: each error's hint compares names,
@@ -270,6 +357,7 @@ fn many_undefined_variables() -> Case {
             line: first,
             column: 7,
             message: "variable `NOPE_0` is not defined".into(),
+            help: None,
         }],
         max_errors: Some(MAX_REPORTED),
         ..case("gen-many-undefined-variables", s.into_bytes(), &[])
@@ -290,6 +378,7 @@ fn many_unknown_stages() -> Case {
             line: 2 * 2_000 + 6,
             column: 15,
             message: "no stage is named `nope0`".into(),
+            help: None,
         }],
         max_errors: Some(MAX_REPORTED),
         ..case("gen-many-unknown-stages", s.into_bytes(), &[])
@@ -354,13 +443,19 @@ fn compare(name: &str, what: &str, c: &Case, diags: &[Diagnostic]) -> Vec<String
         let hit = diags.iter().any(|d| {
             (e.line == 0 || (d.span.line, d.span.column) == (e.line, e.column))
                 && d.message.contains(&e.message)
+                && e.help
+                    .as_ref()
+                    .is_none_or(|h| d.help.as_ref().is_some_and(|dh| dh.contains(h.as_str())))
         });
         if !hit {
             problems.push(format!(
-                "{name}: {what}: no diagnostic at {}:{} containing `{}`; got:\n{}",
+                "{name}: {what}: no diagnostic at {}:{} containing `{}`{}; got:\n{}",
                 e.line,
                 e.column,
                 e.message,
+                e.help
+                    .as_ref()
+                    .map_or(String::new(), |h| format!(" with the hint `{h}`")),
                 shown()
             ));
         }
@@ -375,7 +470,11 @@ fn run_case(c: &Case) -> Vec<String> {
     let planned = guarded(&c.name, "plan", || compile::plan(&c.bytes, &c.opts));
     match planned {
         Err(p) => problems.push(p),
+        Ok((Ok(_), _)) if c.plan_accepts => {}
         Ok((Ok(_), _)) => problems.push(format!("{}: plan accepted the file", c.name)),
+        Ok((Err(diags), _)) if c.plan_accepts => {
+            problems.push(format!("{}: plan refused the file: {diags:?}", c.name))
+        }
         Ok((Err(diags), took)) => {
             if std::env::var_os("HOSTILE_SHOW").is_some() {
                 eprintln!("== {} ({took:?})", c.name);
@@ -401,7 +500,12 @@ fn run_case(c: &Case) -> Vec<String> {
     match compiled {
         Err(p) => problems.push(p),
         Ok((Ok(()), _)) => problems.push(format!("{}: compile accepted the file", c.name)),
-        Ok((Err(diags), _)) => problems.extend(compare(&c.name, "compile", c, &diags)),
+        Ok((Err(diags), took)) => {
+            if std::env::var_os("HOSTILE_SHOW").is_some() {
+                eprintln!("== {} compile ({took:?})", c.name);
+            }
+            problems.extend(compare(&c.name, "compile", c, &diags))
+        }
     }
     problems
 }
@@ -463,7 +567,7 @@ fn long_valid_files_compile_in_bounded_time() {
     let mut chain = String::from("stages:\n  s0:\n    from: busybox:1.36\n");
     for i in 1..2_000 {
         chain.push_str(&format!(
-            "  s{i}:\n    from: s{}\n    env: {{ V{i}: x }}\n    steps:\n      - run: echo {i}\n",
+            "  s{i}:\n    from: s{}\n    labels: {{ l{i}: x }}\n    steps:\n      - run: echo {i}\n",
             i - 1
         ));
     }

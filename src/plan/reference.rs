@@ -6,7 +6,8 @@ pub fn normalize(reference: &str) -> Result<String, String> {
     let r = reference.trim();
     let bad = |why: &str| {
         Err(format!(
-            "`{reference}` is not a valid image reference: {why}"
+            "`{}` is not a valid image reference: {why}",
+            crate::diag::shorten(reference)
         ))
     };
     if r.is_empty() {

@@ -2,6 +2,7 @@
 
 use super::vars::{Scope, referenced_names};
 use super::*;
+use crate::diag::shorten;
 use crate::spec::{OneOrMany, Short, Spanned, Step};
 
 /// A stage resolved on its own; stage references are file indices until `graph` orders them.
@@ -211,9 +212,11 @@ impl Ctx<'_> {
             .flatten();
         if bare && (this.is_none() || near.is_some()) {
             let d = Diagnostic::error(span, format!("no stage is named `{text}`"));
-            let d = match near {
-                Some(s) => d.with_help(format!("did you mean stage `{s}`? (for an image of that name, add a tag: `{text}:<tag>`)")),
-                None => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", name_list(&self.names.list))),
+            let context = || suggest(&text, self.named_contexts.keys().map(String::as_str));
+            let d = match (near, context()) {
+                (Some(s), _) => d.with_help(format!("did you mean stage `{s}`? (for an image of that name, add a tag: `{text}:<tag>`)")),
+                (None, Some(c)) => d.with_help(format!("did you mean the named context `{c}`?")),
+                (None, None) => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", name_list(&self.names.list))),
             };
             self.diags.push(d);
             return Source::Scratch;
@@ -349,10 +352,12 @@ impl Ctx<'_> {
                 _ => None,
             })
             .collect();
+        // The step's own env wins over an arg of the same name (one pass: both can be long).
+        let own: BTreeSet<&str> = s.env.iter().map(|(k, _)| k.value.as_str()).collect();
+        env.retain(|(n, _)| !own.contains(n.as_str()));
         for (k, v) in s.env.iter() {
             check_env_name(self, k);
             let v = self.expand_text(v.as_ref().map_or("", |v| v.0.as_str()), span_of(k))?;
-            env.retain(|(n, _)| *n != k.value);
             env.push((k.value.clone(), v));
         }
         let mut mounts = Vec::new();
@@ -485,7 +490,7 @@ impl Ctx<'_> {
             return self.fail(
                 Diagnostic::error(
                     c.id.as_ref().map_or(at(&c.target), at),
-                    format!("`{}` is not a usable cache id", id.escape_debug()),
+                    format!("`{}` is not a usable cache id", shorten(&id).escape_debug()),
                 )
                 .with_help("use up to 256 printable characters"),
             );

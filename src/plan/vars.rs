@@ -1,5 +1,6 @@
 //! Variable expansion: `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME:+alt}`, `$$`.
 
+use crate::diag::shorten;
 use std::collections::BTreeMap;
 
 /// The variables visible to one field: name → value, where `None` is an arg declared
@@ -78,7 +79,7 @@ impl Scope {
                     let Some(end) = end else {
                         return Err(ExpandError::Syntax(format!(
                             "`${{{}` is missing its closing `}}`",
-                            shortened(&text[start..])
+                            shorten(&text[start..])
                         )));
                     };
                     out.push_str(&self.expand_braced(&text[start..end], depth)?);
@@ -106,7 +107,7 @@ impl Scope {
         if name.is_empty() || !name.starts_with(is_name_start) {
             return Err(ExpandError::Syntax(format!(
                 "`${{{}}}` is not a variable name",
-                shortened(body)
+                shorten(body)
             )));
         }
         let value = self.vars.get(name).cloned().flatten();
@@ -128,7 +129,7 @@ impl Scope {
             }
             _ => Err(ExpandError::Syntax(format!(
                 "`${{{}}}`: after the name only `:-`, `-`, `:+` or `+` may follow",
-                shortened(body)
+                shorten(body)
             ))),
         }
     }
@@ -144,17 +145,6 @@ impl Scope {
                 defined: self.vars.keys().cloned().collect(),
             }),
         }
-    }
-}
-
-/// A message quotes at most this much of the text it is about.
-const QUOTED: usize = 60;
-
-/// `text`, or its start and `…` when it is long: a message stays one readable line.
-fn shortened(text: &str) -> String {
-    match text.char_indices().nth(QUOTED) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
     }
 }
 
