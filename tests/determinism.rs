@@ -133,7 +133,7 @@ fn configs() -> Vec<((String, Platform), Image)> {
 /// The definition's bytes and the image config's, for one set of base configs.
 fn compile_with(base_configs: BTreeMap<(String, Platform), Image>) -> (Vec<u8>, Vec<u8>) {
     let lower = LowerOptions {
-        session_id: Some("session".into()),
+        session_id: Some("local-context-7f3a".into()),
         excludes: vec!["*.log".into(), "node_modules".into()],
         source: Some(SourceMap {
             filename: "Stagefile",
