@@ -427,35 +427,23 @@ impl Ctx<'_> {
                 rw: m.value.rw.as_ref().is_some_and(|r| r.value),
             });
         }
-        let network = s
-            .network
-            .as_ref()
-            .and_then(|n| Some((self.expand(n)?, span_of(n))));
-        let network = match network.as_ref().map(|(n, sp)| (n.as_str(), *sp)) {
-            None | Some(("default", _)) => Network::Default,
-            Some(("none", _)) => Network::None,
-            Some(("host", _)) => Network::Host,
-            Some((other, span)) => {
-                return self.fail(
-                    Diagnostic::error(span, format!("`{other}` is not a network mode"))
-                        .with_help("use default, none or host"),
-                );
-            }
-        };
-        let security = s
-            .security
-            .as_ref()
-            .and_then(|n| Some((self.expand(n)?, span_of(n))));
-        let security = match security.as_ref().map(|(n, sp)| (n.as_str(), *sp)) {
-            None | Some(("sandbox", _)) => Security::Sandbox,
-            Some(("insecure", _)) => Security::Insecure,
-            Some((other, span)) => {
-                return self.fail(
-                    Diagnostic::error(span, format!("`{other}` is not a security mode"))
-                        .with_help("use sandbox or insecure"),
-                );
-            }
-        };
+        let network = self.keyword(
+            &s.network,
+            "network mode",
+            &[
+                ("default", Network::Default),
+                ("none", Network::None),
+                ("host", Network::Host),
+            ],
+        )?;
+        let security = self.keyword(
+            &s.security,
+            "security mode",
+            &[
+                ("sandbox", Security::Sandbox),
+                ("insecure", Security::Insecure),
+            ],
+        )?;
         let workdir = s.workdir.as_ref().and_then(|w| self.expand(w));
         let user = s
             .user
@@ -495,21 +483,15 @@ impl Ctx<'_> {
                 .with_help("use up to 256 printable characters"),
             );
         }
-        let sharing = c
-            .sharing
-            .as_ref()
-            .and_then(|s| Some((self.expand(s)?, span_of(s))));
-        let sharing = match sharing.as_ref().map(|(s, sp)| (s.as_str(), *sp)) {
-            None | Some(("shared", _)) => Sharing::Shared,
-            Some(("private", _)) => Sharing::Private,
-            Some(("locked", _)) => Sharing::Locked,
-            Some((other, sp)) => {
-                return self.fail(
-                    Diagnostic::error(sp, format!("`{other}` is not a cache sharing mode"))
-                        .with_help("use shared, private or locked"),
-                );
-            }
-        };
+        let sharing = self.keyword(
+            &c.sharing,
+            "cache sharing mode",
+            &[
+                ("shared", Sharing::Shared),
+                ("private", Sharing::Private),
+                ("locked", Sharing::Locked),
+            ],
+        )?;
         // `source` is checked even without `from`: `..` is refused wherever it is written.
         let source = match &c.source {
             Some(s) => {
@@ -741,6 +723,30 @@ impl Ctx<'_> {
                 .with_help("write the numeric uid:gid, e.g. 65532:65532"),
             ),
         }
+    }
+
+    /// A keyword field (`network`, `security`, `sharing`): expanded, then one of `choices`.
+    /// Absent, or unexpandable (already reported), it means the first choice.
+    fn keyword<T: Copy>(
+        &mut self,
+        field: &Option<Spanned<String>>,
+        what: &str,
+        choices: &[(&str, T)],
+    ) -> Option<T> {
+        let default = Some(choices[0].1);
+        let Some(f) = field else { return default };
+        let Some(text) = self.expand(f) else {
+            return default;
+        };
+        if let Some((_, value)) = choices.iter().find(|(name, _)| *name == text) {
+            return Some(*value);
+        }
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        let (last, rest) = names.split_last().expect("keywords have choices");
+        self.fail(
+            Diagnostic::error(span_of(f), format!("`{text}` is not a {what}"))
+                .with_help(format!("use {} or {last}", rest.join(", "))),
+        )
     }
 
     fn octal(&mut self, text: &str, span: Span) -> Option<u32> {

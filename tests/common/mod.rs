@@ -190,9 +190,9 @@ impl Finished {
     }
 }
 
-/// Runs a command with no stdin, collecting its output; kills it after COMMAND_TIMEOUT.
-pub fn run_command(command: &mut Command) -> Finished {
-    let line = format!(
+/// A command as it would be typed, for logs and failure messages.
+pub fn command_line(command: &Command) -> String {
+    format!(
         "{} {}",
         command.get_program().to_string_lossy(),
         command
@@ -200,7 +200,12 @@ pub fn run_command(command: &mut Command) -> Finished {
             .map(|a| a.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join(" ")
-    );
+    )
+}
+
+/// Runs a command with no stdin, collecting its output; kills it after COMMAND_TIMEOUT.
+pub fn run_command(command: &mut Command) -> Finished {
+    let line = command_line(command);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -676,15 +681,7 @@ pub struct Background {
 
 impl Background {
     pub fn spawn(command: &mut Command, log: &Path) -> Background {
-        let name = format!(
-            "{} {}",
-            command.get_program().to_string_lossy(),
-            command
-                .get_args()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+        let name = command_line(command);
         let out =
             fs::File::create(log).unwrap_or_else(|e| panic!("creating {}: {e}", log.display()));
         let err = out.try_clone().expect("duplicating a log file handle");
