@@ -59,10 +59,16 @@ struct BuildArgs {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+    let cli = Cli::parse();
+    // The frontend's stderr goes to the engine's log, where one line per build about its
+    // timing is useful; the command-line tools print only warnings and errors.
+    let default_level = match cli.command {
+        Cmd::Frontend => "info",
+        _ => "warn",
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_level))
         .target(env_logger::Target::Stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Cmd::Frontend => stagefile::gateway::run(),
         Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),

@@ -2,7 +2,8 @@
 //! in its header, at the right line and column, quickly, and without a panic. Inputs too
 //! big or too binary to commit are built here in code.
 //!
-//! A case file starts with header comments:
+//! A case file starts with header comments (read by `tests/hostile_cases/mod.rs`, shared
+//! with the engine sample in `tests/e2e_hostile.rs`):
 //!
 //! ```yaml
 //! # expect: 7:15 no stage is named `biuld`
@@ -14,13 +15,16 @@
 //! `build-arg=NAME=VALUE`, `platform=OS/ARCH`, `context=NAME=VALUE` (a named context).
 //! `HOSTILE_SHOW=1 cargo test --test hostile` prints every case's diagnostics.
 
+mod hostile_cases;
+
+use hostile_cases::{Expect, With, corpus_dir};
 use stagefile::compile;
 use stagefile::diag::Diagnostic;
 use stagefile::lower::LowerOptions;
 use stagefile::plan::{self, BuildOptions};
 use stagefile::platform::Platform;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,15 +33,6 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// How many errors a file with thousands of them may report (the rest are left out).
 const MAX_REPORTED: usize = 101;
-
-#[derive(Debug)]
-struct Expect {
-    line: u32,
-    column: u32,
-    message: String,
-    /// A piece of the hint, when the case is about the hint ("did you mean").
-    help: Option<String>,
-}
 
 struct Case {
     name: String,
@@ -51,62 +46,23 @@ struct Case {
     opts: BuildOptions,
 }
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile")
-}
-
-/// Reads the `# expect:` and `# with:` lines at the top of a case.
-fn header(name: &str, text: &str) -> Result<(Vec<Expect>, BuildOptions), String> {
-    let mut expects = Vec::new();
+/// The compiler's build options for a case's `# with:` lines.
+fn build_options(with: &[With]) -> Result<BuildOptions, String> {
     let mut opts = BuildOptions::default();
-    for line in text.lines() {
-        let Some(comment) = line.strip_prefix('#') else {
-            break;
-        };
-        let comment = comment.trim();
-        if let Some(rest) = comment.strip_prefix("expect:") {
-            let rest = rest.trim();
-            let (at, message) = rest.split_once(' ').unwrap_or((rest, ""));
-            let (l, c) = at
-                .split_once(':')
-                .ok_or_else(|| format!("{name}: bad location `{at}`"))?;
-            let (message, help) = match message.split_once(" | ") {
-                Some((m, h)) => (m, Some(h.trim().to_owned())),
-                None => (message, None),
-            };
-            expects.push(Expect {
-                line: l.parse().map_err(|_| format!("{name}: bad line `{l}`"))?,
-                column: c.parse().map_err(|_| format!("{name}: bad column `{c}`"))?,
-                message: message.trim().to_owned(),
-                help,
-            });
-        } else if let Some(rest) = comment.strip_prefix("with:") {
-            let (key, value) = rest
-                .trim()
-                .split_once('=')
-                .ok_or_else(|| format!("{name}: `# with: key=value`, got `{line}`"))?;
-            match key {
-                "target" => opts.target = Some(value.to_owned()),
-                "platform" => opts.target_platform = Platform::parse(value)?,
-                "build-arg" => {
-                    let (k, v) = value.split_once('=').unwrap_or((value, ""));
-                    opts.build_args.insert(k.to_owned(), v.to_owned());
-                }
-                "context" => {
-                    let (k, v) = value
-                        .split_once('=')
-                        .ok_or_else(|| format!("{name}: `context=NAME=VALUE`"))?;
-                    opts.named_contexts
-                        .insert(k.to_owned(), plan::named_context(v)?);
-                }
-                other => return Err(format!("{name}: unknown option `{other}`")),
+    for option in with {
+        match option {
+            With::Target(name) => opts.target = Some(name.clone()),
+            With::Platform(value) => opts.target_platform = Platform::parse(value)?,
+            With::BuildArg(k, v) => {
+                opts.build_args.insert(k.clone(), v.clone());
+            }
+            With::Context(k, v) => {
+                opts.named_contexts
+                    .insert(k.clone(), plan::named_context(v)?);
             }
         }
     }
-    if expects.is_empty() {
-        return Err(format!("{name}: no `# expect:` line at the top"));
-    }
-    Ok((expects, opts))
+    Ok(opts)
 }
 
 fn file_cases() -> Vec<Case> {
@@ -122,7 +78,9 @@ fn file_cases() -> Vec<Case> {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let bytes = std::fs::read(&path).unwrap();
             let text = String::from_utf8_lossy(&bytes);
-            let (expects, opts) = header(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+            let header = hostile_cases::header(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+            let opts = build_options(&header.with).unwrap_or_else(|e| panic!("{e}"));
+            let expects = header.expects;
             Case {
                 name,
                 bytes,

@@ -19,6 +19,7 @@ use base64::Engine;
 use bollard_buildkit_proto::pb;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::ExitCode;
+use std::time::Instant;
 use transport::Client;
 
 const CONFIG_KEY: &str = "containerimage.config";
@@ -29,6 +30,7 @@ const CONFIG_KEY: &str = "containerimage.config";
 /// thread, so the runtime is shut down in the background and the process exits explicitly
 /// instead of waiting for that thread.
 pub fn run() -> ExitCode {
+    let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -41,7 +43,7 @@ pub fn run() -> ExitCode {
     };
     let code = runtime.block_on(async {
         // A panic in the build task becomes an error returned to BuildKit, not a hang.
-        match tokio::spawn(serve(Env::from_process())).await {
+        match tokio::spawn(serve(Env::from_process(), started)).await {
             Ok(code) => code,
             Err(e) => {
                 log::error!("the frontend failed unexpectedly: {e}");
@@ -54,7 +56,9 @@ pub fn run() -> ExitCode {
 }
 
 /// Connects, builds and returns; the exit code says whether `Return` was delivered.
-async fn serve(env: Env) -> i32 {
+/// One line in the engine's log says how long the frontend took from start to `Return`
+/// (`hack/bench` reads it to split a build's time between the frontend and the engine).
+async fn serve(env: Env, started: Instant) -> i32 {
     let mut client = match transport::connect().await {
         Ok(c) => c,
         Err(e) => {
@@ -68,6 +72,7 @@ async fn serve(env: Env) -> i32 {
             "internal error in the Stagefile frontend (please report it): {e}"
         ))),
     };
+    let answer = if outcome.is_ok() { "result" } else { "error" };
     let request = match outcome {
         Ok(result) => fe::ReturnRequest {
             result: Some(result),
@@ -79,7 +84,13 @@ async fn serve(env: Env) -> i32 {
         },
     };
     match client.r#return(request).await {
-        Ok(_) => 0,
+        Ok(_) => {
+            log::info!(
+                "returned the {answer} {:.1} ms after start",
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            0
+        }
         Err(e) => {
             log::error!("cannot return the result to BuildKit: {e}");
             1

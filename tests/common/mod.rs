@@ -1,8 +1,9 @@
 //! The end-to-end harness shared by the engine test files (`tests/e2e.rs`,
-//! `tests/e2e_format.rs`, `tests/e2e_platform.rs`): fixtures in temporary directories,
-//! builds through `docker buildx build` with the frontend image named by the `# syntax=`
-//! line, image guards that remove what a test tagged, parsers for `--progress=plain`
-//! output, and the engine's version for tests that differ on old engines.
+//! `tests/e2e_format.rs`, `tests/e2e_platform.rs`, `tests/e2e_hostile.rs`): fixtures in
+//! temporary directories, builds through `docker buildx build` with the frontend image
+//! named by the `# syntax=` line, image guards that remove what a test tagged, parsers for
+//! `--progress=plain` output, and the engine's version for tests that differ on old
+//! engines.
 //!
 //! The engine tests run only when `STAGEFILE_E2E` is set (`hack/test` sets it after
 //! `hack/engine`, `hack/base-images` and `hack/image`). Without it each one prints a notice
@@ -412,6 +413,16 @@ impl Build {
     /// Like `run_with`, for another build file of the fixture (`-f FILE`), e.g. a
     /// `Dockerfile` to compare with the builtin frontend.
     pub fn run_file(&self, file: &str, extra: &[&str]) -> Built {
+        self.run_into(file, extra, true)
+    }
+
+    /// Like `run_file`, without `--load` and a tag: for builds whose `--output` sends the
+    /// image elsewhere (an archive, a directory, a registry).
+    pub fn run_file_without_load(&self, file: &str, extra: &[&str]) -> Built {
+        self.run_into(file, extra, false)
+    }
+
+    fn run_into(&self, file: &str, extra: &[&str], load: bool) -> Built {
         let image = Image {
             tag: format!("{}:e2e", unique(&format!("stagefile-e2e-{}", test_name()))),
         };
@@ -426,10 +437,17 @@ impl Build {
         if self.classic {
             command.env("DOCKER_BUILDKIT", "1").arg("build");
         } else {
-            command.args(["buildx", "build", "--load"]);
+            command.args(["buildx", "build"]);
+        }
+        if load {
+            // `docker build` loads what it builds; buildx needs `--load` to.
+            if !self.classic {
+                command.arg("--load");
+            }
+            command.args(["-t", &image.tag]);
         }
         command
-            .args(["--progress=plain", "-t", &image.tag, "-f", &stagefile])
+            .args(["--progress=plain", "-f", &stagefile])
             .args(&self.args)
             .args(extra)
             .arg(&dir);
