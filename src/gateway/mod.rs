@@ -100,9 +100,17 @@ async fn serve(env: Env, started: Instant) -> i32 {
 
 /// One build: everything between the handshake and `Return`.
 pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
-    let pong = client
-        .ping(fe::PingRequest {})
-        .await
+    // Round trips that do not depend on each other overlap: the handshake with the reads
+    // of the build definition, and the warnings with the base image lookups.
+    let filename = env.filename().to_owned();
+    // `<file>.dockerignore` beside the Stagefile wins over the context's `.dockerignore`.
+    let own_ignore = format!("{filename}.dockerignore");
+    let mut pinger = client.clone();
+    let (pong, (stagefile, own_dockerignore, dockerignore)) = tokio::join!(
+        pinger.ping(fe::PingRequest {}),
+        read_definition(&client, &env, &filename, &own_ignore)
+    );
+    let pong = pong
         .map_err(|e| errors::from_rpc("BuildKit did not answer", &e))?
         .into_inner();
     let caps: BTreeSet<String> = pong
@@ -118,36 +126,6 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         .map(|c| c.id.clone())
         .collect();
     let opts = env.build_options().map_err(errors::plain)?;
-    let filename = env.filename().to_owned();
-
-    // `<file>.dockerignore` beside the Stagefile wins over the context's `.dockerignore`.
-    let own_ignore = format!("{filename}.dockerignore");
-    let (stagefile, own_dockerignore, dockerignore) = tokio::join!(
-        read_local(
-            client.clone(),
-            &env,
-            "dockerfile",
-            &filename,
-            "dockerfile",
-            "[internal] load build definition"
-        ),
-        read_local(
-            client.clone(),
-            &env,
-            "dockerfile",
-            &own_ignore,
-            "dockerfile-dockerignore",
-            "[internal] load .dockerignore beside the Stagefile"
-        ),
-        read_local(
-            client.clone(),
-            &env,
-            "context",
-            ".dockerignore",
-            "context-.dockerignore",
-            "[internal] load .dockerignore"
-        ),
-    );
     let (data, load_vertex) = stagefile.map_err(|e| {
         errors::plain(format!(
             "cannot read {filename} from the build definition: {}",
@@ -189,13 +167,22 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
         }
         plans.push(plan);
     }
-    if caps.contains("gateway.warnings") {
-        for w in &warnings {
-            warn(&mut client, &load_vertex, &filename, &data, w).await;
+    let send_warnings = async {
+        if caps.contains("gateway.warnings") {
+            let mut client = client.clone();
+            for w in &warnings {
+                warn(&mut client, &load_vertex, &filename, &data, w).await;
+            }
         }
-    }
-    let base_configs = resolve_images(&client, &env, &plans, &filename, &data).await?;
-    let (inputs, input_configs) = client_inputs(&mut client, &env, &plans).await?;
+    };
+    let mut inputs_client = client.clone();
+    let ((), base_configs, inputs) = tokio::join!(
+        send_warnings,
+        resolve_images(&client, &env, &plans, &filename, &data),
+        client_inputs(&mut inputs_client, &env, &plans)
+    );
+    let base_configs = base_configs?;
+    let (inputs, input_configs) = inputs?;
     let mut all_excludes = excludes;
     all_excludes.extend(plans[0].ignore.iter().cloned());
     let lower_opts = LowerOptions {
@@ -528,6 +515,43 @@ async fn read_local(
 }
 
 /// Resolves every distinct base image once, concurrently.
+type LocalFile = Result<(Vec<u8>, String), Status>;
+
+/// The Stagefile, the `.dockerignore` beside it and the context's, read at the same time.
+async fn read_definition(
+    client: &Client,
+    env: &Env,
+    filename: &str,
+    own_ignore: &str,
+) -> (LocalFile, LocalFile, LocalFile) {
+    tokio::join!(
+        read_local(
+            client.clone(),
+            env,
+            "dockerfile",
+            filename,
+            "dockerfile",
+            "[internal] load build definition"
+        ),
+        read_local(
+            client.clone(),
+            env,
+            "dockerfile",
+            own_ignore,
+            "dockerfile-dockerignore",
+            "[internal] load .dockerignore beside the Stagefile"
+        ),
+        read_local(
+            client.clone(),
+            env,
+            "context",
+            ".dockerignore",
+            "context-.dockerignore",
+            "[internal] load .dockerignore"
+        ),
+    )
+}
+
 async fn resolve_images(
     client: &Client,
     env: &Env,
