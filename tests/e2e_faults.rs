@@ -295,19 +295,12 @@ fn clean_build_digest(build: &Build, epoch: Option<&str>, run: usize) -> String 
     let built = build.run_file_without_load("Stagefile", &extra);
     built.finished.assert_success();
     let text = fs::read_to_string(&metadata).expect("buildx wrote the metadata file");
-    json_string_field(&text, "containerimage.digest")
+    let parsed: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the build's metadata is not JSON ({e}):\n{text}"));
+    parsed["containerimage.digest"]
+        .as_str()
+        .map(str::to_owned)
         .unwrap_or_else(|| panic!("no image digest in the build's metadata:\n{text}"))
-}
-
-/// The string value of `"key": "value"` in a JSON text (flat lookup, first match).
-fn json_string_field(text: &str, key: &str) -> Option<String> {
-    let after = &text[text.find(&format!("\"{key}\""))? + key.len() + 2..];
-    let value = after
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start()
-        .strip_prefix('"')?;
-    Some(value[..value.find('"')?].to_owned())
 }
 
 /// The OCI exporter (and its `rewrite-timestamp`) needs BuildKit v0.13 and an image store
