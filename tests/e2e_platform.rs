@@ -14,6 +14,7 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
@@ -268,7 +269,7 @@ struct Registry {
     port: u16,
     // Dropped in this order: the process first, then its folder.
     _process: Background,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Registry {
@@ -282,7 +283,7 @@ impl Registry {
             fs::write(
                 &config,
                 format!(
-                    "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    \
+                    "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    \
                      rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
                     dir.path().join("data").display()
                 ),
@@ -299,7 +300,7 @@ impl Registry {
                     return Registry {
                         port,
                         _process: process,
-                        _dir: dir,
+                        dir,
                     };
                 }
             }
@@ -312,6 +313,46 @@ impl Registry {
 
     fn reference(&self, repository: &str, tag: &str) -> String {
         format!("127.0.0.1:{}/{repository}:{tag}", self.port)
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+    }
+}
+
+/// `--platform linux/amd64,linux/arm64 --output type=image,...,push=true`, tried up to three
+/// times when only the daemon's second push fails.
+///
+/// With the docker driver on a containerd store the image is pushed twice: the engine's
+/// exporter pushes the index, then buildx asks the daemon to push the same name again
+/// (`pushing NAME with docker`). That second push writes each platform's manifest to the
+/// tag at the same time as it reads the tag back, and the registry has answered one of those
+/// reads with a 500. The frontend's work is done by then (its result was exported and pushed
+/// in the step before), so that failure alone is retried; anything else fails the test.
+fn push_with_retry(build: &Build, registry: &Registry, reference: &str) {
+    let daemon_push_failed = format!("> pushing {reference} with docker:");
+    for attempt in 1..=3 {
+        let pushed = buildx(
+            build,
+            &[],
+            &[
+                "--platform",
+                "linux/amd64,linux/arm64",
+                "--output",
+                &format!("type=image,name={reference},push=true"),
+            ],
+        );
+        if pushed.status.success() {
+            return;
+        }
+        if attempt == 3 || !pushed.stderr.contains(&daemon_push_failed) {
+            panic!(
+                "the push failed (try {attempt} of 3):\n{}\n--- registry log:\n{}",
+                pushed.text(),
+                registry.log()
+            );
+        }
+        eprintln!("notice: the daemon's second push of {reference} failed; trying again");
     }
 }
 
@@ -337,25 +378,15 @@ labels:
   org.example.suite: e2e-platform
 "
     ));
-    let pushed = buildx(
-        &build,
-        &[],
-        &[
-            "--platform",
-            "linux/amd64,linux/arm64",
-            "--output",
-            &format!("type=image,name={reference},push=true"),
-        ],
-    );
-    pushed.assert_success();
+    push_with_retry(&build, &registry, &reference);
 
     // The tag names an index (or a Docker manifest list) with one manifest per platform,
     // besides buildx's attestation manifests (platform unknown/unknown).
     let raw = docker(&["buildx", "imagetools", "inspect", "--raw", &reference]);
     raw.assert_success();
-    let index = Json::parse(&raw.stdout)
+    let index = serde_json::from_str::<Value>(&raw.stdout)
         .unwrap_or_else(|e| panic!("the raw manifest is not JSON ({e}):\n{}", raw.stdout));
-    let media_type = index.get("mediaType").and_then(Json::as_str).unwrap_or("");
+    let media_type = index.get("mediaType").and_then(Value::as_str).unwrap_or("");
     assert!(
         [
             "application/vnd.oci.image.index.v1+json",
@@ -367,7 +398,7 @@ labels:
     );
     let platforms: BTreeSet<String> = index
         .get("manifests")
-        .and_then(Json::as_array)
+        .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no `manifests` in:\n{}", raw.stdout))
         .iter()
         .filter_map(|m| {
@@ -547,7 +578,7 @@ stages:
     // Keys are looked up ignoring case, as buildx's Go decoder reads them.
     let json = buildx(&build, &experimental, &["--print=targets,format=json"]);
     json.assert_success();
-    let parsed = Json::parse(&json.stdout).unwrap_or_else(|e| {
+    let parsed = serde_json::from_str::<Value>(&json.stdout).unwrap_or_else(|e| {
         panic!(
             "--print=targets,format=json is not JSON ({e}):\n{}",
             json.text()
@@ -555,16 +586,16 @@ stages:
     });
     let listed: Vec<(String, bool)> = parsed
         .field("targets")
-        .and_then(Json::as_array)
+        .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no `targets` in:\n{}", json.stdout))
         .iter()
         .map(|t| {
             (
                 t.field("name")
-                    .and_then(Json::as_str)
+                    .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_owned(),
-                t.field("default").and_then(Json::as_bool).unwrap_or(false),
+                t.field("default").and_then(Value::as_bool).unwrap_or(false),
             )
         })
         .collect();
@@ -579,7 +610,7 @@ stages:
 
     let json = buildx(&build, &experimental, &["--print=outline,format=json"]);
     json.assert_success();
-    let parsed = Json::parse(&json.stdout).unwrap_or_else(|e| {
+    let parsed = serde_json::from_str::<Value>(&json.stdout).unwrap_or_else(|e| {
         panic!(
             "--print=outline,format=json is not JSON ({e}):\n{}",
             json.text()
@@ -588,23 +619,23 @@ stages:
     let text = build.stagefile_text();
     let args: Vec<(String, Option<String>, Option<f64>)> = parsed
         .field("args")
-        .and_then(Json::as_array)
+        .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no `args` in:\n{}", json.stdout))
         .iter()
         .map(|a| {
             (
                 a.field("name")
-                    .and_then(Json::as_str)
+                    .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_owned(),
-                a.field("value").and_then(Json::as_str).map(str::to_owned),
+                a.field("value").and_then(Value::as_str).map(str::to_owned),
                 a.field("location")
                     .and_then(|l| l.field("ranges"))
-                    .and_then(Json::as_array)
+                    .and_then(Value::as_array)
                     .and_then(|r| r.first())
                     .and_then(|r| r.field("start"))
                     .and_then(|s| s.field("line"))
-                    .and_then(Json::as_f64),
+                    .and_then(Value::as_f64),
             )
         })
         .collect();
@@ -771,270 +802,37 @@ stages:
 }
 
 // ---------------------------------------------------------------------------------------
-// A little JSON, for registry manifests and buildx's JSON output (std only)
+// JSON field lookup as buildx reads it
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(f64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+/// Object lookup that ignores the case of the key, as Go's `encoding/json` (and so buildx)
+/// matches JSON keys to struct fields.
+trait GoField {
+    fn field(&self, key: &str) -> Option<&Value>;
 }
 
-impl Json {
-    fn parse(text: &str) -> Result<Json, String> {
-        let mut parser = JsonParser {
-            bytes: text.as_bytes(),
-            at: 0,
-        };
-        let value = parser.value()?;
-        parser.space();
-        if parser.at != parser.bytes.len() {
-            return Err(format!("trailing text at byte {}", parser.at));
-        }
-        Ok(value)
-    }
-
-    fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// `get`, ignoring the case of the key, as Go's `encoding/json` (and so buildx) reads
-    /// an object.
-    fn field(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Object(members) => members
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn as_array(&self) -> Option<&[Json]> {
-        match self {
-            Json::Array(items) => Some(items),
-            _ => None,
-        }
-    }
-
-    fn as_bool(&self) -> Option<bool> {
-        match self {
-            Json::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    fn as_f64(&self) -> Option<f64> {
-        match self {
-            Json::Number(n) => Some(*n),
-            _ => None,
-        }
-    }
-}
-
-struct JsonParser<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl JsonParser<'_> {
-    fn space(&mut self) {
-        while self
-            .bytes
-            .get(self.at)
-            .is_some_and(|b| b.is_ascii_whitespace())
-        {
-            self.at += 1;
-        }
-    }
-
-    fn error<T>(&self, what: &str) -> Result<T, String> {
-        Err(format!("{what} at byte {}", self.at))
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        self.space();
-        if self.bytes.get(self.at) == Some(&byte) {
-            self.at += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn literal(&mut self, word: &str, value: Json) -> Result<Json, String> {
-        if self.bytes[self.at..].starts_with(word.as_bytes()) {
-            self.at += word.len();
-            Ok(value)
-        } else {
-            self.error("unexpected text")
-        }
-    }
-
-    fn value(&mut self) -> Result<Json, String> {
-        self.space();
-        match self.bytes.get(self.at) {
-            None => self.error("unexpected end"),
-            Some(b'n') => self.literal("null", Json::Null),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'"') => self.string().map(Json::String),
-            Some(b'[') => {
-                self.at += 1;
-                let mut items = Vec::new();
-                if self.eat(b']') {
-                    return Ok(Json::Array(items));
-                }
-                loop {
-                    items.push(self.value()?);
-                    if self.eat(b']') {
-                        return Ok(Json::Array(items));
-                    }
-                    if !self.eat(b',') {
-                        return self.error("expected , or ]");
-                    }
-                }
-            }
-            Some(b'{') => {
-                self.at += 1;
-                let mut members = Vec::new();
-                if self.eat(b'}') {
-                    return Ok(Json::Object(members));
-                }
-                loop {
-                    self.space();
-                    let key = self.string()?;
-                    if !self.eat(b':') {
-                        return self.error("expected :");
-                    }
-                    members.push((key, self.value()?));
-                    if self.eat(b'}') {
-                        return Ok(Json::Object(members));
-                    }
-                    if !self.eat(b',') {
-                        return self.error("expected , or }");
-                    }
-                }
-            }
-            Some(_) => {
-                let start = self.at;
-                while self
-                    .bytes
-                    .get(self.at)
-                    .is_some_and(|b| b"+-.eE0123456789".contains(b))
-                {
-                    self.at += 1;
-                }
-                std::str::from_utf8(&self.bytes[start..self.at])
-                    .ok()
-                    .and_then(|n| n.parse().ok())
-                    .map(Json::Number)
-                    .map_or_else(|| self.error("bad value"), Ok)
-            }
-        }
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        if self.bytes.get(self.at) != Some(&b'"') {
-            return self.error("expected a string");
-        }
-        self.at += 1;
-        let mut out = Vec::new();
-        loop {
-            let Some(&byte) = self.bytes.get(self.at) else {
-                return self.error("unterminated string");
-            };
-            self.at += 1;
-            match byte {
-                b'"' => return String::from_utf8(out).map_err(|e| e.to_string()),
-                b'\\' => {
-                    let Some(&escaped) = self.bytes.get(self.at) else {
-                        return self.error("unterminated escape");
-                    };
-                    self.at += 1;
-                    let simple = match escaped {
-                        b'"' => Some(b'"'),
-                        b'\\' => Some(b'\\'),
-                        b'/' => Some(b'/'),
-                        b'b' => Some(8),
-                        b'f' => Some(12),
-                        b'n' => Some(b'\n'),
-                        b'r' => Some(b'\r'),
-                        b't' => Some(b'\t'),
-                        _ => None,
-                    };
-                    if let Some(b) = simple {
-                        out.push(b);
-                        continue;
-                    }
-                    if escaped != b'u' {
-                        return self.error("bad escape");
-                    }
-                    let mut code = self.hex4()?;
-                    if (0xD800..0xDC00).contains(&code) && self.bytes[self.at..].starts_with(b"\\u")
-                    {
-                        self.at += 2;
-                        let low = self.hex4()?;
-                        code =
-                            0x10000 + ((code - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
-                    }
-                    let c = char::from_u32(code).unwrap_or('\u{FFFD}');
-                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                }
-                _ => out.push(byte),
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self
-            .bytes
-            .get(self.at..self.at + 4)
-            .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(|d| u32::from_str_radix(d, 16).ok());
-        match digits {
-            Some(code) => {
-                self.at += 4;
-                Ok(code)
-            }
-            None => self.error("bad \\u escape"),
-        }
+impl GoField for Value {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 }
 
 /// The helpers above, on fixed text: these run without an engine.
 #[test]
-fn json_elf_and_table_helpers() {
-    let parsed = Json::parse(
-        r#" {"a": [1, -2.5e1, true, false, null], "s": "x\"\u00e9\ud83d\ude00\n", "o": {}} "#,
-    )
-    .unwrap();
+fn json_field_elf_and_table_helpers() {
+    let parsed: Value =
+        serde_json::from_str(r#"{"Targets": [{"name": "a", "Default": true}]}"#).unwrap();
+    let first = parsed.field("TARGETS").and_then(Value::as_array).unwrap();
+    assert_eq!(first[0].field("NAME").and_then(Value::as_str), Some("a"));
     assert_eq!(
-        parsed.get("a").and_then(Json::as_array).map(<[Json]>::len),
-        Some(5)
+        first[0].field("default").and_then(Value::as_bool),
+        Some(true)
     );
-    assert_eq!(
-        parsed.get("a").unwrap().as_array().unwrap()[1].as_f64(),
-        Some(-25.0)
-    );
-    assert_eq!(parsed.get("s").and_then(Json::as_str), Some("x\"é😀\n"));
-    assert_eq!(parsed.get("o"), Some(&Json::Object(Vec::new())));
-    assert!(Json::parse("[1,]").is_err());
-    assert!(Json::parse("{} x").is_err());
+    assert_eq!(parsed.field("missing"), None);
+    assert_eq!(Value::from(1).field("a"), None);
 
     let dir = TempDir::new("elf");
     let path = dir.path().join("elf");
