@@ -1,8 +1,9 @@
 //! Deterministic marshaling: the same graph always gives the same bytes and digests.
 
-use super::{FileRef, Kind, Output, Vertex};
+use super::{FileAction, FileRef, Kind, Output, Vertex};
 use bollard_buildkit_proto::pb;
 use prost::Message;
+use prost::encoding::{self, WireType, int64, message};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -55,7 +56,7 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
             digests.insert(key, digest.clone());
             continue;
         }
-        let bytes = encode(&v, &digests).encode_to_vec();
+        let bytes = encode(&v, &digests);
         let digest = digest_of(&bytes);
         digests.insert(key, digest.clone());
         if def.metadata.contains_key(&digest) {
@@ -119,57 +120,128 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
     def
 }
 
-fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> pb::Op {
-    let inputs = v
-        .inputs
-        .iter()
-        .map(|o| pb::Input {
+/// The wire bytes of `v`'s `pb::Op`, written field by field in tag order as prost would
+/// write the message, but borrowing the vertex's exec, source and file parts instead of
+/// cloning them into an owned `pb::Op` first (a 1,000-stage file has megabytes of them).
+fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(256);
+    for o in &v.inputs {
+        let input = pb::Input {
             digest: digests[&Rc::as_ptr(&o.vertex)].clone(),
             index: o.index,
-        })
-        .collect();
-    let op = match &v.kind {
+        };
+        message::encode(OP_INPUTS, &input, &mut buf);
+    }
+    match &v.kind {
         Kind::Raw { .. } => unreachable!("raw graphs are copied, not encoded"),
-        Kind::Merge => pb::op::Op::Merge(pb::MergeOp {
-            inputs: (0..v.inputs.len() as i64)
-                .map(|input| pb::MergeInput { input })
-                .collect(),
-        }),
-        Kind::Source(s) => pb::op::Op::Source(s.clone()),
-        Kind::Exec(e) => pb::op::Op::Exec((**e).clone()),
-        Kind::File(actions) => {
-            let n = v.inputs.len() as i64;
-            let index_of = |r: &FileRef| -> i64 {
-                match r {
-                    FileRef::Scratch => -1,
-                    FileRef::Action(k) => n + *k as i64,
-                    FileRef::Output(o) => v
-                        .inputs
-                        .iter()
-                        .position(|i| super::same(i, o))
-                        .map_or(-1, |p| p as i64),
-                }
-            };
-            let last = actions.len().saturating_sub(1);
-            pb::op::Op::File(pb::FileOp {
-                actions: actions
-                    .iter()
-                    .enumerate()
-                    .map(|(k, a)| pb::FileAction {
-                        input: index_of(&a.input),
-                        secondary_input: a.secondary.as_ref().map_or(-1, index_of),
-                        output: if k == last { 0 } else { -1 },
-                        action: Some(a.action.clone()),
-                    })
+        Kind::Merge => {
+            let merge = pb::MergeOp {
+                inputs: (0..v.inputs.len() as i64)
+                    .map(|input| pb::MergeInput { input })
                     .collect(),
-            })
+            };
+            message::encode(OP_MERGE, &merge, &mut buf);
+        }
+        Kind::Source(s) => message::encode(OP_SOURCE, s, &mut buf),
+        Kind::Exec(e) => message::encode(OP_EXEC, &**e, &mut buf),
+        Kind::File(actions) => encode_file_op(v, actions, &mut buf),
+    }
+    if let Some(platform) = &v.platform {
+        message::encode(OP_PLATFORM, platform, &mut buf);
+    }
+    message::encode(OP_CONSTRAINTS, &pb::WorkerConstraints::default(), &mut buf);
+    buf
+}
+
+// Field numbers of `pb::Op`, `pb::FileOp` and `pb::FileAction` (BuildKit's ops.proto).
+const OP_INPUTS: u32 = 1;
+const OP_EXEC: u32 = 2;
+const OP_SOURCE: u32 = 3;
+const OP_FILE: u32 = 4;
+const OP_MERGE: u32 = 6;
+const OP_PLATFORM: u32 = 10;
+const OP_CONSTRAINTS: u32 = 11;
+const FILE_OP_ACTIONS: u32 = 2;
+const ACTION_INPUT: u32 = 1;
+const ACTION_SECONDARY_INPUT: u32 = 2;
+const ACTION_OUTPUT: u32 = 3;
+
+/// A file action's numbered inputs and its action, borrowed.
+struct ActionFields<'a> {
+    input: i64,
+    secondary_input: i64,
+    output: i64,
+    action: &'a pb::file_action::Action,
+}
+
+impl ActionFields<'_> {
+    /// proto3 leaves zero scalars out, as prost does.
+    fn int64_len(tag: u32, value: i64) -> usize {
+        if value == 0 {
+            0
+        } else {
+            int64::encoded_len(tag, &value)
+        }
+    }
+
+    fn body_len(&self) -> usize {
+        Self::int64_len(ACTION_INPUT, self.input)
+            + Self::int64_len(ACTION_SECONDARY_INPUT, self.secondary_input)
+            + Self::int64_len(ACTION_OUTPUT, self.output)
+            + self.action.encoded_len()
+    }
+
+    fn encode(&self, buf: &mut Vec<u8>) {
+        for (tag, value) in [
+            (ACTION_INPUT, self.input),
+            (ACTION_SECONDARY_INPUT, self.secondary_input),
+            (ACTION_OUTPUT, self.output),
+        ] {
+            if value != 0 {
+                int64::encode(tag, &value, buf);
+            }
+        }
+        self.action.encode(buf);
+    }
+}
+
+fn encode_file_op(v: &Vertex, actions: &[FileAction], buf: &mut Vec<u8>) {
+    let n = v.inputs.len() as i64;
+    let index_of = |r: &FileRef| -> i64 {
+        match r {
+            FileRef::Scratch => -1,
+            FileRef::Action(k) => n + *k as i64,
+            FileRef::Output(o) => v
+                .inputs
+                .iter()
+                .position(|i| super::same(i, o))
+                .map_or(-1, |p| p as i64),
         }
     };
-    pb::Op {
-        inputs,
-        op: Some(op),
-        platform: v.platform.clone(),
-        constraints: Some(pb::WorkerConstraints::default()),
+    let last = actions.len().saturating_sub(1);
+    let fields: Vec<ActionFields> = actions
+        .iter()
+        .enumerate()
+        .map(|(k, a)| ActionFields {
+            input: index_of(&a.input),
+            secondary_input: a.secondary.as_ref().map_or(-1, index_of),
+            output: if k == last { 0 } else { -1 },
+            action: &a.action,
+        })
+        .collect();
+    let file_op_len: usize = fields
+        .iter()
+        .map(|f| {
+            let len = f.body_len();
+            encoding::key_len(FILE_OP_ACTIONS) + encoding::encoded_len_varint(len as u64) + len
+        })
+        .sum();
+    encoding::encode_key(OP_FILE, WireType::LengthDelimited, buf);
+    encoding::encode_varint(file_op_len as u64, buf);
+    for f in &fields {
+        encoding::encode_key(FILE_OP_ACTIONS, WireType::LengthDelimited, buf);
+        encoding::encode_varint(f.body_len() as u64, buf);
+        f.encode(buf);
     }
 }
 
