@@ -12,7 +12,8 @@
 ARG BINARY_SOURCE=build
 
 FROM rust:1.95-alpine AS build
-RUN apk add --no-cache musl-dev
+# gcc compiles mimalloc, the binary's allocator (C).
+RUN apk add --no-cache gcc musl-dev
 WORKDIR /src
 COPY . .
 # The target dir is a cache mount, so the binary is copied out in the same step.
