@@ -243,6 +243,23 @@ impl Lowering<'_> {
                     .at_line(step.span.line)
                     .no_cache(stage.no_cache)
             };
+            let owner = match &step.kind {
+                StepKind::Copy(c) if !c.link => c.chown.as_ref(),
+                StepKind::Add(a) => a.chown.as_ref(),
+                StepKind::File(f) => f.chown.as_ref(),
+                _ => None,
+            };
+            if fs.is_none() && owner.is_some_and(crate::plan::Owner::has_names) {
+                // BuildKit reads names from the files below the step: here there are none.
+                self.diags.push(
+                    Diagnostic::error(
+                        step.span,
+                        format!("`chown` names a user or group, but stage `{}` has no files yet to look it up in (no /etc/passwd)", stage.name),
+                    )
+                    .with_help("give numeric ids (65532:65532)"),
+                );
+                continue;
+            }
             fs = match &step.kind {
                 StepKind::Run(run) => Some(self.run(fs, &mut image, run, &platform, meta)),
                 StepKind::Copy(copy) => self.copy(fs, &mut image, copy, &platform, meta),
@@ -394,7 +411,10 @@ impl Lowering<'_> {
                                     path: "/cache".into(),
                                     mode: mode.unwrap_or(0o755) as i32,
                                     make_parents: true,
-                                    owner: Some(owner_ids(uid.unwrap_or(0), gid.unwrap_or(0))),
+                                    owner: Some(owner_opt(&crate::plan::Owner {
+                                        user: crate::plan::Id::Number(uid.unwrap_or(0)),
+                                        group: Some(crate::plan::Id::Number(gid.unwrap_or(0))),
+                                    })),
                                     timestamp: -1,
                                 });
                                 (Some(op.done(Meta::default())), "/cache".to_owned())
@@ -553,7 +573,7 @@ impl Lowering<'_> {
             copy.to.as_deref(),
             copy.sources.len() > 1 || copy.parents,
         );
-        let owner = copy.chown.map(|(u, g)| owner_ids(u, g));
+        let owner = copy.chown.as_ref().map(owner_opt);
         // `link`: copy onto an empty layer and merge it, so the layer does not depend on
         // (and stays cached across changes to) what is below it.
         let linked = copy.link && !self.opts.no_merge;
@@ -621,7 +641,7 @@ impl Lowering<'_> {
         add: &AddStep,
         meta: impl Fn(String) -> Meta,
     ) -> Option<Output> {
-        let owner = add.chown.map(|(u, g)| owner_ids(u, g));
+        let owner = add.chown.as_ref().map(owner_opt);
         let (src_fs, src, dest) = if add.git {
             let (repo, reference) = add.url.split_once('#').unwrap_or((&add.url, ""));
             let remote = repo
@@ -691,7 +711,7 @@ impl Lowering<'_> {
         meta: impl Fn(String) -> Meta,
     ) -> Option<Output> {
         let path = join(&current_dir(image), &file.path);
-        let owner = file.chown.map(|(u, g)| owner_ids(u, g));
+        let owner = file.chown.as_ref().map(owner_opt);
         let mut op = FileOp::on(fs);
         if let Some((parent, _)) = path.rsplit_once('/')
             && !parent.is_empty()
@@ -839,15 +859,23 @@ fn argv(image: &Image, cmd: &Command) -> Vec<String> {
     }
 }
 
-fn owner_ids(uid: u32, gid: u32) -> pb::ChownOpt {
+/// The file op's owner. A name's `input` (which filesystem's /etc/passwd to read) is the
+/// action's own input, which only marshaling knows; it is filled in there.
+fn owner_opt(owner: &crate::plan::Owner) -> pb::ChownOpt {
+    use crate::plan::Id;
     use pb::user_opt::User;
+    let user = |id: &Id| pb::UserOpt {
+        user: Some(match id {
+            Id::Number(n) => User::ById(*n),
+            Id::Name(name) => User::ByName(pb::NamedUserOpt {
+                name: name.clone(),
+                input: 0,
+            }),
+        }),
+    };
     pb::ChownOpt {
-        user: Some(pb::UserOpt {
-            user: Some(User::ById(uid)),
-        }),
-        group: Some(pb::UserOpt {
-            user: Some(User::ById(gid)),
-        }),
+        user: Some(user(&owner.user)),
+        group: owner.group.as_ref().map(user),
     }
 }
 
@@ -951,6 +979,73 @@ mod tests {
         let plain =
             crate::compile::compile(src, &Default::default(), &LowerOptions::default()).unwrap();
         assert!(plain.image.created.is_none());
+    }
+
+    #[test]
+    fn owner_names_are_looked_up_in_each_actions_own_input() {
+        use pb::file_action::Action;
+        use pb::user_opt::User;
+        use prost::Message;
+        let src = b"stages:\n  a:\n    from: busybox:1.35\n    steps:\n      - copy: [x, y]\n        chown: app:crew\n      - file: /f\n        content: z\n        chown: app\n";
+        let out = crate::compile::compile(src, &Default::default(), &Default::default()).unwrap();
+        let mut seen = Vec::new();
+        for bytes in &out.definition.def {
+            let op = pb::Op::decode(bytes.as_slice()).unwrap();
+            let Some(pb::op::Op::File(file)) = op.op else {
+                continue;
+            };
+            for action in file.actions {
+                let owner = match action.action {
+                    Some(Action::Copy(c)) => c.owner,
+                    Some(Action::Mkfile(f)) => f.owner,
+                    _ => None,
+                }
+                .expect("every action here has an owner");
+                let name = |u: Option<pb::UserOpt>| match u.and_then(|u| u.user) {
+                    Some(User::ByName(n)) => Some((n.name, n.input)),
+                    _ => None,
+                };
+                seen.push((action.input, name(owner.user), name(owner.group)));
+            }
+        }
+        seen.sort();
+        let named = |n: &str, input| Some((n.to_owned(), input));
+        // The copy's two actions: the first on the stage (input 0), the second on the first's
+        // result (inputs are the stage and the context, so action 0 is number 2). The file
+        // step's action is on the stage so far, its op's only input.
+        assert_eq!(
+            seen,
+            [
+                (0, named("app", 0), None),
+                (0, named("app", 0), named("crew", 0)),
+                (2, named("app", 2), named("crew", 2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn owner_names_on_an_empty_stage_are_refused_at_the_step() {
+        let src = b"stages:\n  a:\n    from: scratch\n    steps:\n      - copy: x\n        chown: \"10:20\"\n      - file: /f\n        content: z\n        chown: app\n  b:\n    from: scratch\n    steps:\n      - file: /f\n        content: z\n        chown: app\n";
+        let opts = crate::plan::BuildOptions {
+            target: Some("b".into()),
+            ..Default::default()
+        };
+        let Err(errs) = crate::compile::compile(src, &opts, &Default::default()) else {
+            panic!("a name on an empty stage compiled");
+        };
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].span.line, 13);
+        assert!(
+            errs[0].message.contains("stage `b` has no files yet"),
+            "{}",
+            errs[0].message
+        );
+        // In `a` the first copy gave the stage files, so the name has a place to be read.
+        let opts = crate::plan::BuildOptions {
+            target: Some("a".into()),
+            ..Default::default()
+        };
+        assert!(crate::compile::compile(src, &opts, &Default::default()).is_ok());
     }
 
     #[test]

@@ -432,6 +432,71 @@ stages:
     );
 }
 
+#[test]
+fn chown_names_are_read_from_the_stages_own_passwd_and_group_files() {
+    if !engine_enabled() {
+        return;
+    }
+    // busybox has root and nobody/nogroup; the first step adds a user and two groups, so
+    // the later steps can only get their ids from the stage's own files.
+    let built = Build::new()
+        .stagefile(
+            "\
+stages:
+  app:
+    from: busybox:1.35
+    steps:
+      - run: >-
+          echo 'app:x:1234:2345::/home/app:/bin/sh' >> /etc/passwd &&
+          echo 'app:x:2345:' >> /etc/group && echo 'crew:x:3456:' >> /etc/group
+      - copy: [a.txt, b.txt]
+        to: /both/
+        chown: app:crew
+      - copy: a.txt
+        to: /user-only.txt
+        chown: app
+      - copy: a.txt
+        to: /mixed.txt
+        chown: nobody:3456
+      - file: /made.txt
+        content: made
+        chown: nobody:nogroup
+      - copy: a.txt
+        to: /unknown.txt
+        chown: ghost
+",
+        )
+        .file("a.txt", "a\n")
+        .file("b.txt", "b\n")
+        .run()
+        .success();
+    let owners = built.image.run_ok(&[
+        "stat",
+        "-c",
+        "%n %u:%g",
+        "/both/a.txt",
+        "/both/b.txt",
+        "/user-only.txt",
+        "/mixed.txt",
+        "/made.txt",
+        "/unknown.txt",
+    ]);
+    assert_eq!(
+        lines(&owners),
+        [
+            "/both/a.txt 1234:3456",
+            // The second copied file's action runs on the first's result: same lookup.
+            "/both/b.txt 1234:3456",
+            // A user alone takes the user's own group, as `COPY --chown=app` does.
+            "/user-only.txt 1234:2345",
+            "/mixed.txt 65534:3456",
+            "/made.txt 65534:65534",
+            // BuildKit gives a name it cannot find id 0, as documented.
+            "/unknown.txt 0:0",
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // add: HTTP downloads and Git repositories
 // ---------------------------------------------------------------------------------------

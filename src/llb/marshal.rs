@@ -5,6 +5,7 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 use prost::encoding::{self, WireType, int64, message};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -166,12 +167,13 @@ const ACTION_INPUT: u32 = 1;
 const ACTION_SECONDARY_INPUT: u32 = 2;
 const ACTION_OUTPUT: u32 = 3;
 
-/// A file action's numbered inputs and its action, borrowed.
+/// A file action's numbered inputs and its action, borrowed unless an owner name needed
+/// the input's number.
 struct ActionFields<'a> {
     input: i64,
     secondary_input: i64,
     output: i64,
-    action: &'a pb::file_action::Action,
+    action: Cow<'a, pb::file_action::Action>,
 }
 
 impl ActionFields<'_> {
@@ -205,6 +207,51 @@ impl ActionFields<'_> {
     }
 }
 
+/// An owner given by name is looked up in the /etc/passwd and /etc/group of the action's
+/// own input (as BuildKit's Go client does), whose number is known only here.
+fn with_owner_input(
+    action: &pb::file_action::Action,
+    input: i64,
+) -> Cow<'_, pb::file_action::Action> {
+    use pb::file_action::Action;
+    use pb::user_opt::User;
+    fn owner(action: &mut Action) -> Option<&mut pb::ChownOpt> {
+        match action {
+            Action::Copy(c) => c.owner.as_mut(),
+            Action::Mkfile(f) => f.owner.as_mut(),
+            Action::Mkdir(d) => d.owner.as_mut(),
+            _ => None,
+        }
+    }
+    let is_named = |u: &Option<pb::UserOpt>| {
+        matches!(
+            u,
+            Some(pb::UserOpt {
+                user: Some(User::ByName(_))
+            })
+        )
+    };
+    let named = match action {
+        Action::Copy(c) => c.owner.as_ref(),
+        Action::Mkfile(f) => f.owner.as_ref(),
+        Action::Mkdir(d) => d.owner.as_ref(),
+        _ => None,
+    }
+    .is_some_and(|o| is_named(&o.user) || is_named(&o.group));
+    if !named {
+        return Cow::Borrowed(action);
+    }
+    let mut patched = action.clone();
+    if let Some(o) = owner(&mut patched) {
+        for u in [&mut o.user, &mut o.group].into_iter().flatten() {
+            if let Some(User::ByName(n)) = &mut u.user {
+                n.input = input;
+            }
+        }
+    }
+    Cow::Owned(patched)
+}
+
 fn encode_file_op(v: &Vertex, actions: &[FileAction], buf: &mut Vec<u8>) {
     let n = v.inputs.len() as i64;
     let index_of = |r: &FileRef| -> i64 {
@@ -222,11 +269,14 @@ fn encode_file_op(v: &Vertex, actions: &[FileAction], buf: &mut Vec<u8>) {
     let fields: Vec<ActionFields> = actions
         .iter()
         .enumerate()
-        .map(|(k, a)| ActionFields {
-            input: index_of(&a.input),
-            secondary_input: a.secondary.as_ref().map_or(-1, index_of),
-            output: if k == last { 0 } else { -1 },
-            action: &a.action,
+        .map(|(k, a)| {
+            let input = index_of(&a.input);
+            ActionFields {
+                input,
+                secondary_input: a.secondary.as_ref().map_or(-1, index_of),
+                output: if k == last { 0 } else { -1 },
+                action: with_owner_input(&a.action, input),
+            }
         })
         .collect();
     let file_op_len: usize = fields

@@ -251,13 +251,35 @@ pub enum RunMount {
     },
 }
 
+/// Who owns what a `copy`, `add` or `file` step writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub user: Id,
+    /// `None`: only a user name was given; BuildKit takes the group from its entry, as
+    /// `COPY --chown=name` does.
+    pub group: Option<Id>,
+}
+
+/// A numeric id, or a name BuildKit looks up in the destination's /etc/passwd or /etc/group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Id {
+    Number(u32),
+    Name(String),
+}
+
+impl Owner {
+    pub fn has_names(&self) -> bool {
+        matches!(self.user, Id::Name(_)) || matches!(self.group, Some(Id::Name(_)))
+    }
+}
+
 #[derive(Debug)]
 pub struct CopyStep {
     pub sources: Vec<String>,
     pub from: Source,
     /// Destination as written (expanded); `None` means the workdir.
     pub to: Option<String>,
-    pub chown: Option<(u32, u32)>,
+    pub chown: Option<Owner>,
     pub chmod: Option<u32>,
     pub exclude: Vec<String>,
     pub link: bool,
@@ -270,7 +292,7 @@ pub struct AddStep {
     pub git: bool,
     pub to: Option<String>,
     pub checksum: Option<String>,
-    pub chown: Option<(u32, u32)>,
+    pub chown: Option<Owner>,
     pub chmod: Option<u32>,
 }
 
@@ -279,7 +301,7 @@ pub struct FileStep {
     pub path: String,
     pub content: String,
     pub mode: u32,
-    pub chown: Option<(u32, u32)>,
+    pub chown: Option<Owner>,
 }
 
 /// Names of the automatic platform args.

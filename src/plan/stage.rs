@@ -578,6 +578,18 @@ impl Ctx<'_> {
             None => None,
         };
         let exclude = s.exclude.iter().filter_map(|e| self.expand(e)).collect();
+        let link = s.link.as_ref().is_some_and(|l| l.value);
+        if let (true, Some(c), Some(owner)) = (link, &s.chown, &chown)
+            && owner.has_names()
+        {
+            return self.fail(
+                Diagnostic::error(
+                    span_of(c),
+                    "`chown` names a user or group, which a `link: true` copy cannot look up: its layer starts empty",
+                )
+                .with_help("give numeric ids (65532:65532), or drop `link`"),
+            );
+        }
         Some(CopyStep {
             sources,
             from,
@@ -585,7 +597,7 @@ impl Ctx<'_> {
             chown,
             chmod,
             exclude,
-            link: s.link.as_ref().is_some_and(|l| l.value),
+            link,
             parents: s.parents.as_ref().is_some_and(|p| p.value),
         })
     }
@@ -707,20 +719,31 @@ impl Ctx<'_> {
         c
     }
 
-    /// `uid[:gid]` as numbers. Names would need the image's /etc/passwd, which a file op
-    /// cannot consult on every engine, so they are refused with a hint.
-    fn chown(&mut self, c: &Spanned<spec::Text>) -> Option<(u32, u32)> {
+    /// `user[:group]`, each a number or a name. A lone number is used for both; a lone
+    /// name leaves the group to BuildKit (the user's own group), as a Dockerfile does.
+    fn chown(&mut self, c: &Spanned<spec::Text>) -> Option<Owner> {
         let text = self.expand_text(&c.value.0, span_of(c))?;
-        let (u, g) = text.split_once(':').unwrap_or((&text, &text));
-        match (u.parse::<u32>(), g.parse::<u32>()) {
-            (Ok(u), Ok(g)) => Some((u, g)),
-            _ if text == "root" || text == "root:root" => Some((0, 0)),
+        let (user, group) = match text.split_once(':') {
+            Some((u, g)) => (u, Some(g)),
+            None => (text.as_str(), None),
+        };
+        let parsed = (owner_id(user), group.map(owner_id));
+        match parsed {
+            (Some(Id::Number(n)), None) => Some(Owner {
+                user: Id::Number(n),
+                group: Some(Id::Number(n)),
+            }),
+            (Some(user), None) => Some(Owner { user, group: None }),
+            (Some(user), Some(Some(group))) => Some(Owner {
+                user,
+                group: Some(group),
+            }),
             _ => self.fail(
                 Diagnostic::error(
                     span_of(c),
-                    format!("`chown: {text}` names a user; only numeric ids are supported"),
+                    format!("`chown: {text}` is not a user or user:group"),
                 )
-                .with_help("write the numeric uid:gid, e.g. 65532:65532"),
+                .with_help("give numeric ids (65532:65532) or names from the image's /etc/passwd and /etc/group (app:app)"),
             ),
         }
     }
@@ -826,4 +849,23 @@ pub(crate) fn parse_duration(text: &str) -> Option<i64> {
         rest = &rest[u_end..];
     }
     Some(total)
+}
+
+/// A uid/gid or a user/group name as `useradd` accepts it: letters, digits, `_`, `.` and
+/// `-`, not starting with `-` or a digit-only run (that is a number), at most 32 bytes.
+/// `root` is always id 0, so it needs no lookup (and works on an empty stage).
+fn owner_id(text: &str) -> Option<Id> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Some(Id::Number(n));
+    }
+    if text == "root" {
+        return Some(Id::Number(0));
+    }
+    let valid = !text.is_empty()
+        && text.len() <= 32
+        && !text.starts_with('-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    valid.then(|| Id::Name(text.to_owned()))
 }

@@ -285,3 +285,81 @@ fn ssh_forms() {
         Some(("default".into(), Some("/agent".into())))
     );
 }
+
+fn owners(src: &str) -> Vec<Option<Owner>> {
+    ok(src).stages[0]
+        .steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Copy(c) => c.chown.clone(),
+            StepKind::Add(a) => a.chown.clone(),
+            StepKind::File(f) => f.chown.clone(),
+            StepKind::Run(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn chown_takes_numbers_names_and_a_mix() {
+    let num = |n| Id::Number(n);
+    let name = |s: &str| Id::Name(s.to_owned());
+    let got = owners(
+        r#"
+args:
+  OWNER: app
+stages:
+  a:
+    from: busybox:1.35
+    steps:
+      - { copy: x, chown: "1000:2000" }
+      - { copy: x, chown: "1000" }
+      - { copy: x, chown: root }
+      - { copy: x, chown: "app:crew" }
+      - { copy: x, chown: "www-data:50" }
+      - { file: /f, content: y, chown: "${OWNER}" }
+"#,
+    );
+    let owner = |user, group| Some(Owner { user, group });
+    assert_eq!(
+        got,
+        [
+            owner(num(1000), Some(num(2000))),
+            // A lone number is both ids; a lone name leaves the group to the user's entry.
+            owner(num(1000), Some(num(1000))),
+            // `root` is id 0 without a lookup.
+            owner(num(0), Some(num(0))),
+            owner(name("app"), Some(name("crew"))),
+            owner(name("www-data"), Some(num(50))),
+            owner(name("app"), None),
+        ]
+    );
+}
+
+#[test]
+fn chown_refuses_what_is_not_a_name_and_names_on_a_linked_copy() {
+    for bad in ["app user", "app:", ":app", "-app", "a:b:c", "app/x"] {
+        let e = errs(&format!(
+            "stages:\n  a:\n    from: busybox:1.35\n    steps:\n      - copy: x\n        chown: \"{bad}\"\n"
+        ));
+        assert_eq!(e.len(), 1, "{bad}: {e:?}");
+        assert_eq!(
+            e[0].message,
+            format!("`chown: {bad}` is not a user or user:group")
+        );
+        assert_eq!((e[0].span.line, e[0].span.column), (6, 16), "{bad}");
+    }
+    let e = errs(
+        "stages:\n  a:\n    from: busybox:1.35\n    steps:\n      - copy: x\n        chown: app\n        link: true\n",
+    );
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].message
+            .contains("which a `link: true` copy cannot look up"),
+        "{}",
+        e[0].message
+    );
+    assert_eq!(e[0].span.line, 6);
+    // Numbers need no lookup, so a linked copy takes them.
+    let numeric = "stages:\n  a:\n    from: busybox:1.35\n    steps:\n      - copy: x\n        chown: \"10:20\"\n        link: true\n";
+    assert_eq!(owners(numeric).len(), 1);
+}
