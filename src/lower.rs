@@ -411,10 +411,10 @@ impl Lowering<'_> {
                                     path: "/cache".into(),
                                     mode: mode.unwrap_or(0o755) as i32,
                                     make_parents: true,
-                                    owner: Some(owner_opt(&crate::plan::Owner {
-                                        user: crate::plan::Id::Number(uid.unwrap_or(0)),
-                                        group: Some(crate::plan::Id::Number(gid.unwrap_or(0))),
-                                    })),
+                                    owner: Some(owner_opt(&crate::plan::Owner::ids(
+                                        uid.unwrap_or(0),
+                                        gid.unwrap_or(0),
+                                    ))),
                                     timestamp: -1,
                                 });
                                 (Some(op.done(Meta::default())), "/cache".to_owned())

@@ -174,9 +174,12 @@ struct ActionFields<'a> {
     secondary_input: i64,
     output: i64,
     action: Cow<'a, pb::file_action::Action>,
+    /// The encoded length of the fields above, needed twice: for the `FileOp`'s length
+    /// and for the action's own.
+    body_len: usize,
 }
 
-impl ActionFields<'_> {
+impl<'a> ActionFields<'a> {
     /// proto3 leaves zero scalars out, as prost does.
     fn int64_len(tag: u32, value: i64) -> usize {
         if value == 0 {
@@ -186,11 +189,23 @@ impl ActionFields<'_> {
         }
     }
 
-    fn body_len(&self) -> usize {
-        Self::int64_len(ACTION_INPUT, self.input)
-            + Self::int64_len(ACTION_SECONDARY_INPUT, self.secondary_input)
-            + Self::int64_len(ACTION_OUTPUT, self.output)
-            + self.action.encoded_len()
+    fn new(
+        input: i64,
+        secondary_input: i64,
+        output: i64,
+        action: Cow<'a, pb::file_action::Action>,
+    ) -> Self {
+        let body_len = Self::int64_len(ACTION_INPUT, input)
+            + Self::int64_len(ACTION_SECONDARY_INPUT, secondary_input)
+            + Self::int64_len(ACTION_OUTPUT, output)
+            + action.encoded_len();
+        ActionFields {
+            input,
+            secondary_input,
+            output,
+            action,
+            body_len,
+        }
     }
 
     fn encode(&self, buf: &mut Vec<u8>) {
@@ -213,17 +228,8 @@ fn with_owner_input(
     action: &pb::file_action::Action,
     input: i64,
 ) -> Cow<'_, pb::file_action::Action> {
-    use pb::file_action::Action;
     use pb::user_opt::User;
-    fn owner(action: &mut Action) -> Option<&mut pb::ChownOpt> {
-        match action {
-            Action::Copy(c) => c.owner.as_mut(),
-            Action::Mkfile(f) => f.owner.as_mut(),
-            Action::Mkdir(d) => d.owner.as_mut(),
-            _ => None,
-        }
-    }
-    let is_named = |u: &Option<pb::UserOpt>| {
+    let named = |u: &Option<pb::UserOpt>| {
         matches!(
             u,
             Some(pb::UserOpt {
@@ -231,25 +237,38 @@ fn with_owner_input(
             })
         )
     };
-    let named = match action {
-        Action::Copy(c) => c.owner.as_ref(),
-        Action::Mkfile(f) => f.owner.as_ref(),
-        Action::Mkdir(d) => d.owner.as_ref(),
-        _ => None,
+    let mut action = Cow::Borrowed(action);
+    if !owner_of(&action).is_some_and(|o| named(&o.user) || named(&o.group)) {
+        return action;
     }
-    .is_some_and(|o| is_named(&o.user) || is_named(&o.group));
-    if !named {
-        return Cow::Borrowed(action);
-    }
-    let mut patched = action.clone();
-    if let Some(o) = owner(&mut patched) {
+    if let Some(o) = owner_of_mut(action.to_mut()) {
         for u in [&mut o.user, &mut o.group].into_iter().flatten() {
             if let Some(User::ByName(n)) = &mut u.user {
                 n.input = input;
             }
         }
     }
-    Cow::Owned(patched)
+    action
+}
+
+fn owner_of(action: &pb::file_action::Action) -> Option<&pb::ChownOpt> {
+    use pb::file_action::Action;
+    match action {
+        Action::Copy(c) => c.owner.as_ref(),
+        Action::Mkfile(f) => f.owner.as_ref(),
+        Action::Mkdir(d) => d.owner.as_ref(),
+        _ => None,
+    }
+}
+
+fn owner_of_mut(action: &mut pb::file_action::Action) -> Option<&mut pb::ChownOpt> {
+    use pb::file_action::Action;
+    match action {
+        Action::Copy(c) => c.owner.as_mut(),
+        Action::Mkfile(f) => f.owner.as_mut(),
+        Action::Mkdir(d) => d.owner.as_mut(),
+        _ => None,
+    }
 }
 
 fn encode_file_op(v: &Vertex, actions: &[FileAction], buf: &mut Vec<u8>) {
@@ -271,26 +290,27 @@ fn encode_file_op(v: &Vertex, actions: &[FileAction], buf: &mut Vec<u8>) {
         .enumerate()
         .map(|(k, a)| {
             let input = index_of(&a.input);
-            ActionFields {
+            ActionFields::new(
                 input,
-                secondary_input: a.secondary.as_ref().map_or(-1, index_of),
-                output: if k == last { 0 } else { -1 },
-                action: with_owner_input(&a.action, input),
-            }
+                a.secondary.as_ref().map_or(-1, index_of),
+                if k == last { 0 } else { -1 },
+                with_owner_input(&a.action, input),
+            )
         })
         .collect();
     let file_op_len: usize = fields
         .iter()
         .map(|f| {
-            let len = f.body_len();
-            encoding::key_len(FILE_OP_ACTIONS) + encoding::encoded_len_varint(len as u64) + len
+            encoding::key_len(FILE_OP_ACTIONS)
+                + encoding::encoded_len_varint(f.body_len as u64)
+                + f.body_len
         })
         .sum();
     encoding::encode_key(OP_FILE, WireType::LengthDelimited, buf);
     encoding::encode_varint(file_op_len as u64, buf);
     for f in &fields {
         encoding::encode_key(FILE_OP_ACTIONS, WireType::LengthDelimited, buf);
-        encoding::encode_varint(f.body_len() as u64, buf);
+        encoding::encode_varint(f.body_len as u64, buf);
         f.encode(buf);
     }
 }

@@ -268,6 +268,14 @@ pub enum Id {
 }
 
 impl Owner {
+    /// Numeric ids, which need no lookup.
+    pub fn ids(uid: u32, gid: u32) -> Owner {
+        Owner {
+            user: Id::Number(uid),
+            group: Some(Id::Number(gid)),
+        }
+    }
+
     pub fn has_names(&self) -> bool {
         matches!(self.user, Id::Name(_)) || matches!(self.group, Some(Id::Name(_)))
     }

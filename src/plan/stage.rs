@@ -729,10 +729,7 @@ impl Ctx<'_> {
         };
         let parsed = (owner_id(user), group.map(owner_id));
         match parsed {
-            (Some(Id::Number(n)), None) => Some(Owner {
-                user: Id::Number(n),
-                group: Some(Id::Number(n)),
-            }),
+            (Some(Id::Number(n)), None) => Some(Owner::ids(n, n)),
             (Some(user), None) => Some(Owner { user, group: None }),
             (Some(user), Some(Some(group))) => Some(Owner {
                 user,
