@@ -1,6 +1,6 @@
 //! Properties that hold for every input, checked on generated ones: variable expansion
 //! and name scanning never panic, and generated Stagefiles compile to the same bytes every
-//! time, bytes whose ops decode and re-encode unchanged.
+//! time, bytes whose ops are already in the order BuildKit re-encodes them to.
 
 use bollard_buildkit_proto::pb;
 use proptest::collection::{btree_map, vec};
@@ -372,18 +372,15 @@ proptest! {
     }
 
     #[test]
-    fn every_op_decodes_and_reencodes_to_the_same_bytes(yaml in stagefile()) {
+    fn every_op_is_already_in_the_bytes_buildkit_reencodes_it_to(yaml in stagefile()) {
         let bytes = compile_bytes(&yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
         let def = pb::Definition::decode(bytes.as_slice()).unwrap();
-        prop_assert_eq!(def.encode_to_vec(), bytes.clone(), "{}", yaml);
         prop_assert_eq!(def.metadata.len(), def.def.len());
         let mut emitted = std::collections::HashSet::new();
         for op_bytes in &def.def {
             let op = pb::Op::decode(op_bytes.as_slice()).unwrap();
-            let again = op.encode_to_vec();
-            prop_assert_eq!(&again, op_bytes, "{}", yaml);
-            let digest = digest_of(&again);
-            prop_assert_eq!(&digest, &digest_of(op_bytes));
+            prop_assert_eq!(&buildkit_order(&op), op_bytes, "{}", yaml);
+            let digest = digest_of(op_bytes);
             prop_assert!(def.metadata.contains_key(&digest), "no metadata for {}", digest);
             for input in &op.inputs {
                 prop_assert!(emitted.contains(&input.digest), "an op comes before its input");
@@ -391,4 +388,21 @@ proptest! {
             emitted.insert(digest);
         }
     }
+}
+
+/// An op as BuildKit v0.18+ re-encodes it (vtprotobuf): the regular fields in number
+/// order, then the oneof. Modelled independently of the encoder: prost writes the two
+/// halves, each a message of its own.
+fn buildkit_order(op: &pb::Op) -> Vec<u8> {
+    let regular = pb::Op {
+        op: None,
+        ..op.clone()
+    };
+    let oneof = pb::Op {
+        op: op.op.clone(),
+        ..Default::default()
+    };
+    let mut bytes = regular.encode_to_vec();
+    bytes.extend(oneof.encode_to_vec());
+    bytes
 }

@@ -121,9 +121,10 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
     def
 }
 
-/// The wire bytes of `v`'s `pb::Op`, written field by field in tag order as prost would
-/// write the message, but borrowing the vertex's exec, source and file parts instead of
-/// cloning them into an owned `pb::Op` first (a 1,000-stage file has megabytes of them).
+/// The wire bytes of `v`'s `pb::Op`, written field by field in the order BuildKit's own
+/// marshaller uses (regular fields ascending, then the oneof), borrowing the vertex's
+/// exec, source and file parts instead of cloning them into an owned `pb::Op` first (a
+/// 1,000-stage file has megabytes of them).
 fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> Vec<u8> {
     let mut buf = Vec::with_capacity(256);
     for o in &v.inputs {
@@ -133,6 +134,13 @@ fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> Vec<u8> {
         };
         message::encode(OP_INPUTS, &input, &mut buf);
     }
+    // BuildKit (v0.18+) re-encodes every op with vtprotobuf, which writes a message's
+    // regular fields first and its oneof last; writing the same order keeps our digests
+    // the ones BuildKit names its vertices by.
+    if let Some(platform) = &v.platform {
+        message::encode(OP_PLATFORM, platform, &mut buf);
+    }
+    message::encode(OP_CONSTRAINTS, &pb::WorkerConstraints::default(), &mut buf);
     match &v.kind {
         Kind::Raw { .. } => unreachable!("raw graphs are copied, not encoded"),
         Kind::Merge => {
@@ -147,10 +155,6 @@ fn encode(v: &Vertex, digests: &HashMap<*const Vertex, String>) -> Vec<u8> {
         Kind::Exec(e) => message::encode(OP_EXEC, &**e, &mut buf),
         Kind::File(actions) => encode_file_op(v, actions, &mut buf),
     }
-    if let Some(platform) = &v.platform {
-        message::encode(OP_PLATFORM, platform, &mut buf);
-    }
-    message::encode(OP_CONSTRAINTS, &pb::WorkerConstraints::default(), &mut buf);
     buf
 }
 
