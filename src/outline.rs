@@ -1,6 +1,7 @@
 //! What a build takes and offers, without building: the answers to buildx's
 //! `--print=targets` / `--print=outline` (`frontend.targets`, `frontend.outline`) and to
-//! `stagefile outline`. JSON shapes follow BuildKit's subrequest types.
+//! `stagefile outline`. JSON shapes and keys follow BuildKit's subrequest types and their
+//! json tags (`targets`, `sources`, `location`, … in lower case; a cache mount's `ID`).
 
 use crate::diag::Span;
 use crate::plan::{Plan, RunMount, StepKind};
@@ -31,7 +32,7 @@ pub fn targets(file: &Stagefile, data: &[u8]) -> Value {
     let targets: Vec<Value> = stages
         .iter()
         .map(|(name, stage)| {
-            let mut t = json!({ "name": name.value, "base": stage.from.value, "Location": location(span_of(name)) });
+            let mut t = json!({ "name": name.value, "base": stage.from.value, "location": location(span_of(name)) });
             if Some(&name.value) == default.as_ref() {
                 t["default"] = json!(true);
             }
@@ -44,7 +45,17 @@ pub fn targets(file: &Stagefile, data: &[u8]) -> Value {
             t
         })
         .collect();
-    json!({ "Targets": targets, "Sources": sources(data) })
+    json!({ "targets": targets, "sources": sources(data) })
+}
+
+/// A secret or ssh socket a step uses; `required` is left out when false, as BuildKit's
+/// `omitempty` tag does.
+fn secret_entry(id: &str, required: bool, location: Value) -> Value {
+    let mut entry = json!({ "name": id, "location": location });
+    if required {
+        entry["required"] = json!(true);
+    }
+    entry
 }
 
 /// The args, secrets, ssh sockets and caches the target's stages use (`frontend.outline`).
@@ -53,9 +64,9 @@ pub fn outline(file: &Stagefile, plan: &Plan, data: &[u8]) -> Value {
         .args
         .iter()
         .map(|(name, default)| {
-            let mut a = json!({ "Name": name.value, "Location": location(span_of(name)) });
+            let mut a = json!({ "name": name.value, "location": location(span_of(name)) });
             if let Some(v) = default {
-                a["Value"] = json!(v.0);
+                a["value"] = json!(v.0);
             }
             a
         })
@@ -70,12 +81,12 @@ pub fn outline(file: &Stagefile, plan: &Plan, data: &[u8]) -> Value {
                 let loc = location(step.span);
                 match m {
                     RunMount::Secret { id, required, .. } => {
-                        secrets.push(json!({ "Name": id, "Required": required, "Location": loc }))
+                        secrets.push(secret_entry(id, *required, loc))
                     }
                     RunMount::Ssh { id, required, .. } => {
-                        ssh.push(json!({ "Name": id, "Required": required, "Location": loc }))
+                        ssh.push(secret_entry(id, *required, loc))
                     }
-                    RunMount::Cache { id, .. } => cache.push(json!({ "ID": id, "Location": loc })),
+                    RunMount::Cache { id, .. } => cache.push(json!({ "ID": id, "location": loc })),
                     _ => {}
                 }
             }
@@ -186,12 +197,13 @@ mod tests {
     fn targets_list_every_stage_and_the_default() {
         let (file, _) = parsed();
         let t = targets(&file, SRC.as_bytes());
-        assert_eq!(t["Targets"][0]["name"], "build");
-        assert_eq!(t["Targets"][0]["description"], "compiles it");
-        assert!(t["Targets"][0].get("default").is_none());
-        assert_eq!(t["Targets"][1]["default"], true);
+        assert!(t.get("Targets").is_none() && t["sources"].is_array(), "{t}");
+        assert_eq!(t["targets"][0]["name"], "build");
+        assert_eq!(t["targets"][0]["description"], "compiles it");
+        assert!(t["targets"][0].get("default").is_none());
+        assert_eq!(t["targets"][1]["default"], true);
         assert_eq!(
-            t["Targets"][1]["Location"]["ranges"][0]["start"]["line"],
+            t["targets"][1]["location"]["ranges"][0]["start"]["line"],
             12
         );
     }
@@ -200,10 +212,15 @@ mod tests {
     fn outline_lists_args_secrets_and_caches_of_the_target() {
         let (file, plan) = parsed();
         let o = outline(&file, &plan, SRC.as_bytes());
-        assert_eq!(o["args"][0]["Name"], "GO");
-        assert_eq!(o["args"][0]["Value"], "1.22");
-        assert!(o["args"][1].get("Value").is_none());
-        assert_eq!(o["secrets"][0]["Name"], "token");
+        assert_eq!(o["args"][0]["name"], "GO");
+        assert_eq!(o["args"][0]["value"], "1.22");
+        assert!(o["args"][1].get("value").is_none());
+        assert_eq!(o["secrets"][0]["name"], "token");
+        assert!(
+            o["secrets"][0].get("required").is_none(),
+            "omitted when false"
+        );
+        assert!(o["secrets"][0]["location"]["ranges"].is_array());
         assert_eq!(o["cache"][0]["ID"], "/c");
         assert_eq!(o["name"], "build");
         assert_eq!(o["description"], "compiles it");
