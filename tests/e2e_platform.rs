@@ -5,7 +5,7 @@
 //!
 //! Like `tests/e2e.rs`, the tests run only when `STAGEFILE_E2E` is set (hack/test sets
 //! it); the harness is in `tests/common/mod.rs`. The multi-platform tests need the
-//! engine's containerd image store (hack/engine's default engine, Docker 26) and print a
+//! engine's containerd image store (hack/engine's default engine, Docker 28) and print a
 //! notice and pass on an engine with the classic store (Docker 20.10), which refuses
 //! multi-platform builds. They also need qemu's arm64 handler in binfmt_misc (hack/engine
 //! registers it), the arm64 variant of `busybox:1.35` (`hack/base-images --arm64`) and,
@@ -13,6 +13,7 @@
 
 mod common;
 
+use common::registry::Registry;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -20,24 +21,10 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------
 // Engine facts
 // ---------------------------------------------------------------------------------------
-
-/// `docker info --format FORMAT`, trimmed.
-fn docker_info(format: &str) -> String {
-    let info = docker(&["info", "--format", format]);
-    info.assert_success();
-    info.stdout.trim().to_owned()
-}
-
-/// True when the daemon keeps images in containerd's store (needed for multi-platform
-/// builds through buildx's `docker` driver).
-fn containerd_store() -> bool {
-    docker_info("{{json .DriverStatus}}").contains("io.containerd.snapshotter")
-}
 
 /// False (after printing a notice) when the end-to-end tests are off, or when the engine
 /// cannot build for several platforms at once (the classic image store of Docker 20.10).
@@ -51,7 +38,7 @@ fn multi_platform_enabled() -> bool {
     let _ = writeln!(
         std::io::stderr(),
         "skipped {}: the engine (Docker {}, storage driver {}) keeps images in the classic \
-         store, which refuses multi-platform builds; hack/engine's default engine (26, with \
+         store, which refuses multi-platform builds; hack/engine's default engine (28, with \
          the containerd image store) runs this test",
         test_name(),
         docker_info("{{.ServerVersion}}"),
@@ -261,64 +248,6 @@ fn multi_platform_build_cross_compiles_and_runs_arm64_steps_under_qemu() {
 // ---------------------------------------------------------------------------------------
 // Push to a local registry
 // ---------------------------------------------------------------------------------------
-
-/// Debian's `docker-registry` (distribution 2.8) on a free port of 127.0.0.1, storing
-/// into a temporary folder; stopped and removed on drop. The daemon treats registries on
-/// 127.0.0.0/8 as insecure, so plain HTTP is fine.
-struct Registry {
-    port: u16,
-    // Dropped in this order: the process first, then its folder.
-    _process: Background,
-    dir: TempDir,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        require_programs(&["docker-registry"], "docker-registry");
-        let dir = TempDir::new("registry");
-        let config = dir.path().join("config.yml");
-        let log = dir.path().join("registry.log");
-        for _ in 0..5 {
-            let port = free_port();
-            fs::write(
-                &config,
-                format!(
-                    "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    \
-                     rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                    dir.path().join("data").display()
-                ),
-            )
-            .unwrap();
-            let mut process = Background::spawn(
-                Command::new("docker-registry").arg("serve").arg(&config),
-                &log,
-            );
-            // Up when it answers; a port taken meanwhile makes it exit: try another.
-            let deadline = std::time::Instant::now() + Duration::from_secs(20);
-            while process.exited().is_none() && std::time::Instant::now() < deadline {
-                if wait_for_port(port, Duration::from_millis(200)) {
-                    return Registry {
-                        port,
-                        _process: process,
-                        dir,
-                    };
-                }
-            }
-        }
-        panic!(
-            "docker-registry did not start on 127.0.0.1 (5 tries):\n{}",
-            fs::read_to_string(&log).unwrap_or_default()
-        );
-    }
-
-    fn reference(&self, repository: &str, tag: &str) -> String {
-        format!("127.0.0.1:{}/{repository}:{tag}", self.port)
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
-    }
-}
 
 /// `--platform linux/amd64,linux/arm64 --output type=image,...,push=true`, tried up to three
 /// times when only the daemon's second push fails.
@@ -547,7 +476,7 @@ stages:
     );
     let experimental = [("BUILDX_EXPERIMENTAL", "1")];
 
-    let targets = buildx(&build, &experimental, &["--print=targets"]);
+    let targets = buildx(&build, &experimental, &[&query_flag("targets")]);
     targets.assert_success();
     let rows = table(&targets.stdout, &["TARGET", "DESCRIPTION"]);
     assert_eq!(
@@ -561,7 +490,7 @@ stages:
         targets.text()
     );
 
-    let outline = buildx(&build, &experimental, &["--print=outline"]);
+    let outline = buildx(&build, &experimental, &[&query_flag("outline")]);
     outline.assert_success();
     assert_eq!(
         table(&outline.stdout, &["BUILD ARG", "VALUE", "DESCRIPTION"]),
@@ -576,7 +505,7 @@ stages:
 
     // The JSON forms: the default target is marked, and args carry their Stagefile line.
     // Keys are looked up ignoring case, as buildx's Go decoder reads them.
-    let json = buildx(&build, &experimental, &["--print=targets,format=json"]);
+    let json = buildx(&build, &experimental, &[&query_flag("targets,format=json")]);
     json.assert_success();
     let parsed = serde_json::from_str::<Value>(&json.stdout).unwrap_or_else(|e| {
         panic!(
@@ -608,7 +537,7 @@ stages:
         ]
     );
 
-    let json = buildx(&build, &experimental, &["--print=outline,format=json"]);
+    let json = buildx(&build, &experimental, &[&query_flag("outline,format=json")]);
     json.assert_success();
     let parsed = serde_json::from_str::<Value>(&json.stdout).unwrap_or_else(|e| {
         panic!(
@@ -664,7 +593,7 @@ stages:
     let targets = buildx(
         &build,
         &experimental,
-        &["--print=targets", "--target", "base"],
+        &[&query_flag("targets"), "--target", "base"],
     );
     targets.assert_success();
     assert!(

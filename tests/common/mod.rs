@@ -13,6 +13,8 @@
 //! Standard library only. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod registry;
+
 use std::collections::BTreeMap;
 use std::collections::hash_map::RandomState;
 use std::env;
@@ -116,6 +118,48 @@ pub fn engine_major() -> u32 {
             .and_then(|major| major.parse().ok())
             .unwrap_or_else(|| panic!("cannot read the Docker server version {version:?}"))
     })
+}
+
+/// buildx's (major, minor) version, from `docker buildx version` (`… v0.29.1 …` or
+/// `… 0.13.1+ds1 …`).
+pub fn buildx_version() -> (u32, u32) {
+    static VERSION: OnceLock<(u32, u32)> = OnceLock::new();
+    *VERSION.get_or_init(|| {
+        let out = run_command(Command::new("docker").args(["buildx", "version"]));
+        out.assert_success();
+        out.stdout
+            .split_whitespace()
+            .find_map(|word| {
+                let mut parts = word.trim_start_matches('v').split(['.', '+', '-']);
+                let major = parts.next()?.parse().ok()?;
+                let minor = parts.next()?.parse().ok()?;
+                Some((major, minor))
+            })
+            .unwrap_or_else(|| panic!("cannot read buildx's version from {:?}", out.stdout))
+    })
+}
+
+/// buildx's flag for a frontend query: `--call=NAME` since buildx 0.15, which replaced
+/// `--print=NAME`.
+pub fn query_flag(name: &str) -> String {
+    if buildx_version() >= (0, 15) {
+        format!("--call={name}")
+    } else {
+        format!("--print={name}")
+    }
+}
+
+/// `docker info --format FORMAT`, trimmed.
+pub fn docker_info(format: &str) -> String {
+    let info = docker(&["info", "--format", format]);
+    info.assert_success();
+    info.stdout.trim().to_owned()
+}
+
+/// True when the daemon keeps images in containerd's store (needed for multi-platform
+/// builds through buildx's `docker` driver).
+pub fn containerd_store() -> bool {
+    docker_info("{{json .DriverStatus}}").contains("io.containerd.snapshotter")
 }
 
 /// True on an engine older than Docker 23, whose BuildKit (v0.8 in Docker 20.10) lacks
