@@ -137,7 +137,18 @@ fn check_reports_lint_findings_and_exits_as_buildx_expects() {
         notice("buildx before 0.15 has no --call=check nor --check; checking --print=lint");
         let lint = buildx(&build, &["--print=lint"]);
         lint.assert_success();
-        assert!(lint.stdout.contains("runs as root"), "{}", lint.text());
+        for (message, line) in [
+            ("has no tag, so it means `latest`", from_line),
+            ("runs as root", stage_line),
+        ] {
+            assert!(
+                lint.stdout
+                    .lines()
+                    .any(|l| l.contains(message) && l.contains(&format!(":{line}:"))),
+                "--print=lint should report {message:?} at line {line}:\n{}",
+                lint.text()
+            );
+        }
         return;
     }
     // buildx ≥ 0.15 exits 1 when the check finds warnings; `--check` is `--call=check`.
@@ -150,10 +161,22 @@ fn check_reports_lint_findings_and_exits_as_buildx_expects() {
             checked.text()
         );
         let output = checked.output();
-        for (rule, line) in [("UnpinnedBaseImage", from_line), ("RootUser", stage_line)] {
+        for (rule, message, line) in [
+            (
+                "UnpinnedBaseImage",
+                "has no tag, so it means `latest`",
+                from_line,
+            ),
+            ("RootUser", "runs as root", stage_line),
+        ] {
+            // buildx prints each finding as `WARNING: RULE`, the message, then the frame.
+            let block = output
+                .split("WARNING: ")
+                .find(|block| block.starts_with(rule))
+                .unwrap_or_else(|| panic!("{flag} names no {rule}:\n{}", checked.text()));
             assert!(
-                output.contains(rule) && output.contains(&format!("Stagefile:{line}")),
-                "{flag} should name {rule} at Stagefile:{line}:\n{}",
+                block.contains(message) && block.contains(&format!("Stagefile:{line}\n")),
+                "{flag} should report {rule} ({message:?}) at Stagefile:{line}:\n{}",
                 checked.text()
             );
         }

@@ -319,6 +319,23 @@ fn encode_file_op(v: &Vertex, actions: &[FileAction], buf: &mut Vec<u8>) {
     }
 }
 
+/// An op as BuildKit v0.18+ re-encodes it, built the slow way from a decoded op: prost
+/// writes the regular fields, then the oneof body as a message of its own. `encode`
+/// must give the same bytes; the property tests and the fuzz target check it against this.
+pub fn buildkit_reencoding(op: &pb::Op) -> Vec<u8> {
+    let regular = pb::Op {
+        op: None,
+        ..op.clone()
+    };
+    let body = pb::Op {
+        op: op.op.clone(),
+        ..Default::default()
+    };
+    let mut bytes = regular.encode_to_vec();
+    body.encode_raw(&mut bytes);
+    bytes
+}
+
 fn metadata(meta: &super::Meta) -> pb::OpMetadata {
     let mut description = BTreeMap::new();
     if let Some(name) = &meta.name {

@@ -7,7 +7,7 @@ mod dump;
 mod marshal;
 
 pub use dump::dump;
-pub use marshal::{SourceMap, digest_of, marshal};
+pub use marshal::{SourceMap, buildkit_reencoding, digest_of, marshal};
 
 use bollard_buildkit_proto::pb;
 use std::collections::{BTreeMap, BTreeSet};
