@@ -57,7 +57,7 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match compile::plan(&bytes, opts) {
+    match compile::check(&bytes, opts) {
         Ok((parsed, plan)) => {
             report(file, &bytes, &compile::warnings(&parsed, &plan, &bytes));
             let target = &plan.stages[plan.target].name;

@@ -22,6 +22,30 @@ pub fn compile(
     lower::lower(&plan, lower_opts)
 }
 
+/// What a build of any target would refuse: the target's plan (its problems first), then
+/// every stage of the file planned and lowered together, which finds cycles and lowering
+/// problems in stages the target does not reach. On success, the target's file and plan.
+pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    let file = spec::parse(bytes).map_err(|d| vec![d])?;
+    let everything = plan::plan_every_stage(&file, opts)
+        .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()));
+    match (plan::plan(&file, opts), everything) {
+        (Ok(plan), Ok(())) => Ok((file, plan)),
+        (Ok(_), Err(diags)) => Err(diags),
+        (Err(mut diags), everything) => {
+            for d in everything.err().into_iter().flatten() {
+                if !diags
+                    .iter()
+                    .any(|seen| seen.span == d.span && seen.message == d.message)
+                {
+                    diags.push(d);
+                }
+            }
+            Err(diags)
+        }
+    }
+}
+
 /// Everything worth a warning: the plan's own and the lint rules' findings, each
 /// message led by its rule name.
 pub fn warnings(file: &Stagefile, plan: &Plan, bytes: &[u8]) -> Vec<Diagnostic> {

@@ -222,12 +222,13 @@ impl Lowering<'_> {
         }
         if let Some(w) = &stage.workdir {
             let dir = join(&current_dir(&image), w);
+            let owner = self.workdir_owner(&image, fs.is_some(), stage);
             let mut op = FileOp::on(fs.clone());
             op.mkdir(pb::FileActionMkDir {
                 path: dir.clone(),
                 mode: 0o755,
                 make_parents: true,
-                owner: None,
+                owner: owner.as_ref().map(owner_opt),
                 timestamp: -1,
             });
             let meta = Meta::named(format!("[{}] WORKDIR {dir}", stage.name))
@@ -272,6 +273,36 @@ impl Lowering<'_> {
         }
         apply_config(&mut image, stage);
         (fs, image)
+    }
+
+    /// The stage's user (its own or the base's) owns the workdir it creates, as Docker's
+    /// WORKDIR does, so a non-root step can write there. A name is looked up in the
+    /// stage's /etc/passwd, which a stage without files does not have.
+    fn workdir_owner(
+        &mut self,
+        image: &Image,
+        has_files: bool,
+        stage: &StagePlan,
+    ) -> Option<crate::plan::Owner> {
+        let user = image.config.user.as_str();
+        if user.is_empty() {
+            return None;
+        }
+        let owner = crate::plan::Owner::parse(user)?;
+        if owner.has_names() && !has_files {
+            self.diags.push(
+                Diagnostic::error(
+                    stage.span,
+                    format!(
+                        "stage `{}` creates its workdir as user `{user}`, but it has no files yet to look the name up in (no /etc/passwd)",
+                        stage.name
+                    ),
+                )
+                .with_help("give the user as numeric ids (`user: \"65532:65532\"`)"),
+            );
+            return None;
+        }
+        Some(owner)
     }
 
     fn image_source(&self, reference: &str, platform: &pb::Platform, meta: Meta) -> Output {

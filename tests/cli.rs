@@ -195,3 +195,42 @@ fn check_warns_about_undeclared_build_args_and_still_succeeds() {
     assert!(err.contains("did you mean `VERSION`?"), "{err}");
     assert!(!err.contains("HTTP_PROXY"), "{err}");
 }
+
+#[test]
+fn check_refuses_what_a_build_of_any_target_would() {
+    // Each problem sits in a stage the default target (`app`) does not reach; a build of
+    // that stage would refuse it, so `check` does.
+    let cases = [
+        (
+            "cycle",
+            "stages:\n  a:\n    from: b\n  b:\n    from: a\n  app:\n    from: scratch\n",
+            "Stagefile:3:11",
+            "stages form a cycle",
+        ),
+        (
+            "chown-name",
+            "stages:\n  empty:\n    from: scratch\n    steps:\n      - file: /x\n        chown: app\n  app:\n    from: scratch\n",
+            "Stagefile:5:",
+            "has no files yet",
+        ),
+        (
+            "workdir-owner",
+            "stages:\n  empty:\n    from: scratch\n    user: app\n    workdir: /srv\n  app:\n    from: scratch\n",
+            "Stagefile:2:3",
+            "creates its workdir as user `app`",
+        ),
+    ];
+    for (name, stagefile, at, message) in cases {
+        let out = Test::new(&format!("any-target-{name}"), stagefile)
+            .args(&["check", "Stagefile"])
+            .run();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(at) && err.contains(message), "{name}: {err}");
+        // The same file builds its default target: only `check` looks further.
+        let llb = Test::new(&format!("any-target-llb-{name}"), stagefile)
+            .args(&["llb", "Stagefile"])
+            .run();
+        assert!(llb.status.success(), "{name}: {}", text(&llb.stderr));
+    }
+}

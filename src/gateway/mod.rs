@@ -308,7 +308,7 @@ fn lint(
     data: &[u8],
     opts: &crate::plan::BuildOptions,
 ) -> fe::Result {
-    let body = match crate::compile::plan(data, opts) {
+    let body = match crate::compile::check(data, opts) {
         Err(diags) => serde_json::json!({
             "warnings": [],
             "sources": [lint_source(data)],

@@ -202,6 +202,9 @@ fn file_action(a: &pb::FileAction) -> Value {
         }
         Some(pb::file_action::Action::Mkdir(m)) => {
             o.insert("mkdir".into(), json!({ "path": m.path, "mode": format!("{:o}", m.mode), "parents": m.make_parents }));
+            if let Some(owner) = &m.owner {
+                o.insert("owner".into(), json!(format!("{owner:?}")));
+            }
         }
         Some(pb::file_action::Action::Mkfile(m)) => {
             o.insert(

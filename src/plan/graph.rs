@@ -3,8 +3,9 @@
 use super::stage::Resolved;
 use super::*;
 
-/// File indices of the stages the target needs, each after the stages it needs.
-pub(super) fn build_order(target: usize, stages: &[Resolved]) -> Result<Vec<usize>, Diagnostic> {
+/// File indices of the stages the roots need (the roots included), each after the
+/// stages it needs; one walk, so a stage shared by several roots is visited once.
+pub(super) fn build_order(roots: &[usize], stages: &[Resolved]) -> Result<Vec<usize>, Diagnostic> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -13,44 +14,49 @@ pub(super) fn build_order(target: usize, stages: &[Resolved]) -> Result<Vec<usiz
     }
     let mut marks = vec![Mark::New; stages.len()];
     let mut order = Vec::new();
-    // Explicit stack instead of recursion: a 10,000-stage chain must not overflow.
-    let mut stack: Vec<(usize, usize)> = vec![(target, 0)];
-    let mut path: Vec<usize> = vec![target];
-    marks[target] = Mark::Open;
-    while let Some((node, next_edge)) = stack.last_mut() {
-        let node = *node;
-        match stages[node].edges.get(*next_edge) {
-            Some(&(dep, span)) => {
-                *next_edge += 1;
-                match marks[dep] {
-                    Mark::Done => {}
-                    Mark::Open => {
-                        let start = path.iter().position(|&n| n == dep).unwrap_or(0);
-                        let mut cycle: Vec<&str> = path[start..]
-                            .iter()
-                            .map(|&i| stages[i].plan.name.as_str())
-                            .collect();
-                        cycle.push(&stages[dep].plan.name);
-                        return Err(Diagnostic::error(
-                            span,
-                            format!("stages form a cycle: {}", cycle.join(" → ")),
-                        )
-                        .with_help(
-                            "a stage cannot depend, directly or through others, on itself",
-                        ));
-                    }
-                    Mark::New => {
-                        marks[dep] = Mark::Open;
-                        stack.push((dep, 0));
-                        path.push(dep);
+    for &root in roots {
+        if marks[root] != Mark::New {
+            continue;
+        }
+        // Explicit stack instead of recursion: a 10,000-stage chain must not overflow.
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        let mut path: Vec<usize> = vec![root];
+        marks[root] = Mark::Open;
+        while let Some((node, next_edge)) = stack.last_mut() {
+            let node = *node;
+            match stages[node].edges.get(*next_edge) {
+                Some(&(dep, span)) => {
+                    *next_edge += 1;
+                    match marks[dep] {
+                        Mark::Done => {}
+                        Mark::Open => {
+                            let start = path.iter().position(|&n| n == dep).unwrap_or(0);
+                            let mut cycle: Vec<&str> = path[start..]
+                                .iter()
+                                .map(|&i| stages[i].plan.name.as_str())
+                                .collect();
+                            cycle.push(&stages[dep].plan.name);
+                            return Err(Diagnostic::error(
+                                span,
+                                format!("stages form a cycle: {}", cycle.join(" → ")),
+                            )
+                            .with_help(
+                                "a stage cannot depend, directly or through others, on itself",
+                            ));
+                        }
+                        Mark::New => {
+                            marks[dep] = Mark::Open;
+                            stack.push((dep, 0));
+                            path.push(dep);
+                        }
                     }
                 }
-            }
-            None => {
-                marks[node] = Mark::Done;
-                order.push(node);
-                stack.pop();
-                path.pop();
+                None => {
+                    marks[node] = Mark::Done;
+                    order.push(node);
+                    stack.pop();
+                    path.pop();
+                }
             }
         }
     }

@@ -279,6 +279,44 @@ impl Owner {
     pub fn has_names(&self) -> bool {
         matches!(self.user, Id::Name(_)) || matches!(self.group, Some(Id::Name(_)))
     }
+
+    /// `user[:group]`, each a number or a name. A lone number is used for both; a lone
+    /// name leaves the group to BuildKit (the user's own group), as a Dockerfile does.
+    pub fn parse(text: &str) -> Option<Owner> {
+        let (user, group) = match text.split_once(':') {
+            Some((u, g)) => (u, Some(g)),
+            None => (text, None),
+        };
+        match (Id::parse(user)?, group.map(Id::parse)) {
+            (Id::Number(n), None) => Some(Owner::ids(n, n)),
+            (user, None) => Some(Owner { user, group: None }),
+            (user, Some(group)) => Some(Owner {
+                user,
+                group: Some(group?),
+            }),
+        }
+    }
+}
+
+impl Id {
+    /// A uid/gid or a user/group name as `useradd` accepts it: letters, digits, `_`, `.`
+    /// and `-`, not starting with `-` or a digit-only run (that is a number), at most 32
+    /// bytes. `root` is always id 0, so it needs no lookup (and works on an empty stage).
+    fn parse(text: &str) -> Option<Id> {
+        if let Ok(n) = text.parse::<u32>() {
+            return Some(Id::Number(n));
+        }
+        if text == "root" {
+            return Some(Id::Number(0));
+        }
+        let valid = !text.is_empty()
+            && text.len() <= 32
+            && !text.starts_with('-')
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        valid.then(|| Id::Name(text.to_owned()))
+    }
 }
 
 #[derive(Debug)]
@@ -326,6 +364,20 @@ pub const PLATFORM_ARGS: &[&str] = &[
 
 /// Resolves a parsed Stagefile into a build plan, or every problem found.
 pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
+    plan_stages(file, opts, false)
+}
+
+/// Like `plan`, but the plan holds every stage, reachable from the target or not, so
+/// cycles and lowering problems anywhere in the file come to light (for `check`).
+pub fn plan_every_stage(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
+    plan_stages(file, opts, true)
+}
+
+fn plan_stages(
+    file: &Stagefile,
+    opts: &BuildOptions,
+    every_stage: bool,
+) -> Result<Plan, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let names = stage_names(file, &mut diags);
     let global = global_scope(file, opts);
@@ -383,7 +435,16 @@ pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnosti
         return Err(capped(diags));
     }
     let target = target.expect("set when there are no diagnostics");
-    let order = graph::build_order(target, &resolved).map_err(|d| vec![d])?;
+    let roots: Vec<usize> = if every_stage {
+        // The target first, then the rest from the end of the file: later stages tend
+        // to need earlier ones, so each stage is visited once.
+        std::iter::once(target)
+            .chain((0..resolved.len()).rev())
+            .collect()
+    } else {
+        vec![target]
+    };
+    let order = graph::build_order(&roots, &resolved).map_err(|d| vec![d])?;
     let mut plan = graph::assemble(file_labels, ignore, opts, resolved, &order, target);
     plan.warnings = unused_build_args(file, opts);
     Ok(plan)

@@ -723,19 +723,9 @@ impl Ctx<'_> {
     /// name leaves the group to BuildKit (the user's own group), as a Dockerfile does.
     fn chown(&mut self, c: &Spanned<spec::Text>) -> Option<Owner> {
         let text = self.expand_text(&c.value.0, span_of(c))?;
-        let (user, group) = match text.split_once(':') {
-            Some((u, g)) => (u, Some(g)),
-            None => (text.as_str(), None),
-        };
-        let parsed = (owner_id(user), group.map(owner_id));
-        match parsed {
-            (Some(Id::Number(n)), None) => Some(Owner::ids(n, n)),
-            (Some(user), None) => Some(Owner { user, group: None }),
-            (Some(user), Some(Some(group))) => Some(Owner {
-                user,
-                group: Some(group),
-            }),
-            _ => self.fail(
+        match Owner::parse(&text) {
+            Some(owner) => Some(owner),
+            None => self.fail(
                 Diagnostic::error(
                     span_of(c),
                     format!("`chown: {text}` is not a user or user:group"),
@@ -846,23 +836,4 @@ pub(crate) fn parse_duration(text: &str) -> Option<i64> {
         rest = &rest[u_end..];
     }
     Some(total)
-}
-
-/// A uid/gid or a user/group name as `useradd` accepts it: letters, digits, `_`, `.` and
-/// `-`, not starting with `-` or a digit-only run (that is a number), at most 32 bytes.
-/// `root` is always id 0, so it needs no lookup (and works on an empty stage).
-fn owner_id(text: &str) -> Option<Id> {
-    if let Ok(n) = text.parse::<u32>() {
-        return Some(Id::Number(n));
-    }
-    if text == "root" {
-        return Some(Id::Number(0));
-    }
-    let valid = !text.is_empty()
-        && text.len() <= 32
-        && !text.starts_with('-')
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    valid.then(|| Id::Name(text.to_owned()))
 }
