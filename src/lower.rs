@@ -4,12 +4,14 @@ use crate::diag::{Diagnostic, Span};
 use crate::image::{Healthcheck as ImageHealthcheck, Image};
 use crate::llb::{self, ExecMount, FileOp, Meta, MountKind, Output, SourceMap};
 use crate::plan::{
-    AddStep, Command, CopyStep, FileStep, Network, Plan, RunMount, RunStep, Security, Sharing,
-    Source, StagePlan, StepKind,
+    Command, CopyStep, FileStep, Network, Plan, RunMount, RunStep, Security, Sharing, Source,
+    StagePlan, StepKind,
 };
 use crate::platform::Platform;
 use bollard_buildkit_proto::pb;
 use std::collections::BTreeMap;
+
+mod add;
 
 /// What lowering needs besides the plan: gathered by the gateway (or the CLI).
 #[derive(Default)]
@@ -663,75 +665,6 @@ impl Lowering<'_> {
             )),
             _ => Some(copied),
         }
-    }
-
-    fn add(
-        &mut self,
-        fs: Option<Output>,
-        image: &mut Image,
-        add: &AddStep,
-        meta: impl Fn(String) -> Meta,
-    ) -> Option<Output> {
-        let owner = add.chown.as_ref().map(owner_opt);
-        let (src_fs, src, dest) = if add.git {
-            let (repo, reference) = add.url.split_once('#').unwrap_or((&add.url, ""));
-            let remote = repo
-                .trim_start_matches("https://")
-                .trim_start_matches("http://")
-                .trim_start_matches("git://");
-            let mut id = format!("git://{remote}");
-            if !reference.is_empty() {
-                id = format!("{id}#{reference}");
-            }
-            let mut attrs = BTreeMap::new();
-            attrs.insert("git.fullurl".to_owned(), repo.to_owned());
-            let src = llb::source(
-                id,
-                attrs,
-                Meta::named(format!("[internal] load git source {}", add.url)).cap("source.git"),
-            );
-            (
-                src,
-                "/".to_owned(),
-                dest_path(&current_dir(image), add.to.as_deref(), true),
-            )
-        } else {
-            let name = add
-                .url
-                .rsplit('/')
-                .next()
-                .filter(|n| !n.is_empty())
-                .unwrap_or("download")
-                .to_owned();
-            let mut attrs = BTreeMap::new();
-            let mut m = Meta::named(format!("[internal] download {}", add.url)).cap("source.http");
-            if let Some(c) = &add.checksum {
-                attrs.insert("http.checksum".to_owned(), c.clone());
-                m = m.cap("source.http.checksum");
-            }
-            attrs.insert("http.filename".to_owned(), name.clone());
-            let src = llb::source(add.url.clone(), attrs, m);
-            let dest = dest_path(&current_dir(image), add.to.as_deref(), false);
-            (src, format!("/{name}"), dest)
-        };
-        let mut op = FileOp::on(fs);
-        op.copy(
-            Some(src_fs),
-            pb::FileActionCopy {
-                src,
-                dest: dest.clone(),
-                owner,
-                mode: add.chmod.map_or(-1, |m| m as i32),
-                follow_symlink: true,
-                dir_copy_contents: true,
-                create_dest_path: true,
-                timestamp: -1,
-                ..Default::default()
-            },
-        );
-        let shown = format!("ADD {} {dest}", add.url);
-        image.add_history(format!("{shown} # stagefile"), false);
-        Some(op.done(meta(shown)))
     }
 
     fn file(

@@ -22,6 +22,12 @@ const LLB_CAPS: &[(&str, &str, &str)] = &[
     ("exec.meta.security", "`security: insecure`", "v0.5"),
     ("source.local.differ", "the build context transfer", "v0.9"),
     ("source.http.checksum", "`add` with `checksum`", "v0.3"),
+    (
+        "source.git.checksum",
+        "`add` of a Git repository with `checksum`",
+        "v0.22",
+    ),
+    ("source.git.keepgitdir", "`keep-git-dir`", "v0.3"),
 ];
 
 /// The first feature the definition uses that the engine lacks, as a user-facing message,

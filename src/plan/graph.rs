@@ -131,6 +131,7 @@ pub(super) fn assemble(
                 StepKind::Copy(c) if c.from == Source::Context => {
                     c.sources.iter().for_each(|s| use_context(s));
                 }
+                StepKind::Add(a) if a.kind == AddKind::Context => use_context(&a.url),
                 StepKind::Run(r) => {
                     for m in &r.mounts {
                         if let RunMount::Bind {

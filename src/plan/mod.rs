@@ -334,12 +334,24 @@ pub struct CopyStep {
 
 #[derive(Debug)]
 pub struct AddStep {
+    /// The URL, or the context path, as written (expanded).
     pub url: String,
-    pub git: bool,
+    pub kind: AddKind,
     pub to: Option<String>,
+    /// `sha256:<hex>` for a download, the commit id for a Git repository.
     pub checksum: Option<String>,
+    pub keep_git_dir: bool,
     pub chown: Option<Owner>,
     pub chmod: Option<u32>,
+}
+
+/// Where an `add` step's files come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddKind {
+    Http,
+    Git,
+    /// A path in the build context; an archive there is unpacked.
+    Context,
 }
 
 #[derive(Debug)]

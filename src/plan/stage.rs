@@ -5,6 +5,8 @@ use super::*;
 use crate::diag::shorten;
 use crate::spec::{OneOrMany, Short, Spanned, Step};
 
+mod add;
+
 /// A stage resolved on its own; stage references are file indices until `graph` orders them.
 pub(super) struct Resolved {
     pub plan: StagePlan,
@@ -279,7 +281,7 @@ impl Ctx<'_> {
     /// Refuses options that belong to another kind of step.
     fn check_options(&mut self, s: &Step, kind: &str) {
         let sp = |o: Option<Span>| o;
-        let present: [(&str, Option<Span>, &[&str]); 21] = [
+        let present: [(&str, Option<Span>, &[&str]); 22] = [
             ("cache", sp(s.cache.as_ref().map(span_of)), &["run"]),
             ("secret", s.secret.as_ref().map(span_of), &["run"]),
             ("ssh", s.ssh.as_ref().map(span_of), &["run"]),
@@ -303,6 +305,11 @@ impl Ctx<'_> {
             ("link", s.link.as_ref().map(span_of), &["copy"]),
             ("parents", s.parents.as_ref().map(span_of), &["copy"]),
             ("checksum", s.checksum.as_ref().map(span_of), &["add"]),
+            (
+                "keep-git-dir",
+                s.keep_git_dir.as_ref().map(span_of),
+                &["add"],
+            ),
             ("content", s.content.as_ref().map(span_of), &["file"]),
             ("mode", s.mode.as_ref().map(span_of), &["file"]),
         ];
@@ -599,45 +606,6 @@ impl Ctx<'_> {
             exclude,
             link,
             parents: s.parents.as_ref().is_some_and(|p| p.value),
-        })
-    }
-
-    fn add(&mut self, s: &Step) -> Option<AddStep> {
-        let add = s.add.as_ref().expect("checked by caller");
-        let url = self.expand(add)?;
-        let git = url.ends_with(".git")
-            || url.contains(".git#")
-            || url.starts_with("git@")
-            || url.starts_with("git://");
-        if !git && !url.starts_with("https://") && !url.starts_with("http://") {
-            return self.fail(
-                Diagnostic::error(
-                    span_of(add),
-                    format!("`add` takes an https:// or git URL, not `{url}`"),
-                )
-                .with_help("use `copy` for files from the build context"),
-            );
-        }
-        let checksum = s.checksum.as_ref().and_then(|c| self.expand(c));
-        if let (Some(c), Some(cs)) = (&checksum, &s.checksum)
-            && !c.starts_with("sha256:")
-        {
-            self.diags.push(Diagnostic::error(
-                span_of(cs),
-                "`checksum` must be sha256:<hex>",
-            ));
-        }
-        let chmod = match &s.chmod {
-            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
-            None => None,
-        };
-        Some(AddStep {
-            url,
-            git,
-            to: s.to.as_ref().and_then(|t| self.expand(t)),
-            checksum,
-            chown: s.chown.as_ref().and_then(|c| self.chown(c)),
-            chmod,
         })
     }
 

@@ -33,6 +33,37 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(900);
 
 // ---------------------------------------------------------------------------------------
+// Host commands and text
+// ---------------------------------------------------------------------------------------
+
+/// The lines of `text`, each trimmed, without empty ones.
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Hex SHA-256 of a file, by the host's `sha256sum`.
+pub fn sha256_file(path: &Path) -> String {
+    let sum = run_command(Command::new("sha256sum").arg(path));
+    sum.assert_success();
+    sum.stdout
+        .split_whitespace()
+        .next()
+        .expect("sha256sum prints a digest")
+        .to_owned()
+}
+
+/// Runs a host command that must succeed; returns its stdout.
+pub fn host(command: &mut Command) -> String {
+    let done = run_command(command);
+    done.assert_success();
+    done.stdout
+}
+
+// ---------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------
 
