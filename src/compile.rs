@@ -1,15 +1,28 @@
 //! The pure compiler entry points: bytes and options in, plan or LLB out.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::lower::{self, LowerOptions, Lowered};
 use crate::plan::{self, BuildOptions, Plan};
 use crate::spec::{self, Stagefile};
 
-/// Parses and plans a Stagefile; the plan names the base images to resolve.
+/// Parses and plans a Stagefile; the plan names the base images to resolve and carries
+/// the lint settings (the file's, or the `BUILDKIT_DOCKERFILE_CHECK` build arg's).
 pub fn plan(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
     let file = spec::parse(bytes).map_err(|d| vec![d])?;
-    let plan = plan::plan(&file, opts)?;
-    Ok((file, plan))
+    let text = String::from_utf8_lossy(bytes);
+    let lint = crate::lint::control::read(&file, &text, &opts.build_args);
+    match (plan::plan(&file, opts), lint) {
+        (Ok(mut plan), Ok((control, warnings))) => {
+            plan.lint = control;
+            plan.warnings.extend(warnings);
+            Ok((file, plan))
+        }
+        (Err(mut diags), Err(more)) => {
+            diags.extend(more);
+            Err(diags)
+        }
+        (Err(diags), Ok(_)) | (Ok(_), Err(diags)) => Err(diags),
+    }
 }
 
 /// The whole pipeline for callers that have no engine to ask for base configs.
@@ -33,4 +46,29 @@ pub fn warnings(file: &Stagefile, plan: &Plan, bytes: &[u8]) -> Vec<Diagnostic> 
         out.push(d);
     }
     out
+}
+
+/// When the lint settings say `error: true` and a rule found something: the warnings
+/// with those findings made errors, which fail the build. `None` otherwise.
+pub fn lint_failure(plan: &Plan, warnings: &[Diagnostic]) -> Option<Vec<Diagnostic>> {
+    if !plan.lint.error || !warnings.iter().any(|w| w.rule.is_some()) {
+        return None;
+    }
+    let help = "the file's lint settings make findings errors (`check: {error: true}`); fix it, or skip the rule";
+    Some(
+        warnings
+            .iter()
+            .cloned()
+            .map(|mut w| {
+                if w.rule.is_some() {
+                    w.severity = Severity::Error;
+                    w.help = Some(match w.help.take() {
+                        Some(fix) => format!("{fix}; {help}"),
+                        None => help.to_owned(),
+                    });
+                }
+                w
+            })
+            .collect(),
+    )
 }

@@ -155,5 +155,6 @@ pub(super) fn assemble(
         labels,
         ignore,
         warnings: Vec::new(),
+        lint: Default::default(),
     }
 }

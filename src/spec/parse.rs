@@ -293,7 +293,7 @@ mod tests {
         let f = parse(b"args:\n  V: 1.20\nstages:\n  a:\n    from: scratch\n    expose: [8080]\n    steps:\n      - file: /x\n        mode: 0755\n").unwrap();
         assert_eq!(f.args.0[0].1.as_ref().unwrap().0, "1.20");
         let stage = &f.stages.value.0[0].1;
-        assert_eq!(stage.expose[0].value.0, "8080");
+        assert_eq!(stage.expose.as_ref().unwrap().value.0[0].0.0, "8080");
         assert_eq!(stage.steps[0].value.mode.as_ref().unwrap().value.0, "0755");
     }
 }
