@@ -21,6 +21,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct Stagefile {
     /// The format version; only `1` is accepted.
+    #[schemars(extend("enum" = [1, "1", null]))]
     pub version: Option<Spanned<Text>>,
     /// Build args and their defaults (`null`: no default); `--build-arg NAME=value` overrides a default.
     #[serde(default)]
@@ -45,6 +46,7 @@ pub struct Stagefile {
 #[serde(deny_unknown_fields)]
 pub struct CheckSpec {
     /// Lint rules not to run: a rule name, a list of them, or `all`.
+    #[schemars(schema_with = "schema::lint_rules")]
     pub skip: Option<Spanned<OneOrMany<String>>>,
     /// `true`: lint findings fail the build and `stagefile check`. Default `false`.
     pub error: Option<Spanned<bool>>,

@@ -33,6 +33,19 @@ pub(super) fn stage_map(generator: &mut SchemaGenerator) -> Schema {
     })
 }
 
+/// `check.skip`: one lint rule name, `all`, or a list of rule names.
+pub(super) fn lint_rules(_: &mut SchemaGenerator) -> Schema {
+    let mut names: Vec<&str> = crate::lint::RULES.iter().map(|(name, _)| *name).collect();
+    names.push("all");
+    json_schema!({
+        "anyOf": [
+            { "enum": names },
+            { "type": "array", "items": { "enum": names } },
+            { "type": "null" }
+        ]
+    })
+}
+
 /// A step has exactly one of `run`, `copy`, `add` and `file`: a step with two matches
 /// two branches, which `oneOf` refuses.
 pub(super) fn one_step_kind(schema: &mut Schema) {
