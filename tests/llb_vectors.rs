@@ -20,7 +20,9 @@ fn vectors_dir() -> PathBuf {
 
 fn llb(yaml: &Path, platform: Option<&str>) -> pb::Definition {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stagefile"));
-    command.arg("llb").arg(yaml);
+    // `llb` applies the context's `.dockerignore`; the vectors were made with none (the
+    // current directory, the repository, has one).
+    command.arg("llb").arg(yaml).current_dir(vectors_dir());
     if let Some(p) = platform {
         command.args(["--platform", p]);
     }

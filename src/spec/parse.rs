@@ -89,6 +89,10 @@ fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         if message.contains("`stages`") {
             diag.help = Some("a Stagefile needs `stages:` with at least one stage".into());
         }
+    } else if message.starts_with("invalid type: map, expected a string") {
+        // A mapping where one value or a list of them is expected (`expose: {a: b}`).
+        diag.message = "expected a value or a list of values here, not a mapping".into();
+        diag.help = Some("write one value, or a list: `[a, b]`".into());
     } else if let Some((message, help)) = in_plain_words(e) {
         diag.message = message;
         diag.help = Some(help.into());
