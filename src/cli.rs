@@ -1,23 +1,62 @@
-//! The offline commands: `check` and `llb`.
+//! The offline commands: `check`, `llb` and `outline`.
 
 use crate::compile;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Span};
 use crate::llb::SourceMap;
-use crate::lower::LowerOptions;
+use crate::lower::{self, LowerOptions};
 use crate::plan::BuildOptions;
+use crate::spec::MAX_FILE_BYTES;
 use prost::Message;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-fn read(file: &Path) -> Result<Vec<u8>, ExitCode> {
-    let meta = std::fs::metadata(file)
-        .map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))?;
-    if meta.len() > crate::spec::MAX_FILE_BYTES as u64 {
-        // Refuse before reading a huge file into memory.
-        return Err(report(file, b"", &[crate::spec::too_big(meta.len())]));
+/// The file argument that means standard input.
+const STDIN_ARG: &str = "-";
+
+/// How diagnostics name a Stagefile read from standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// A Stagefile as read: the name diagnostics use, and its bytes.
+struct Input {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+fn read(file: &Path) -> Result<Input, ExitCode> {
+    if file.as_os_str() == STDIN_ARG {
+        return read_stdin();
     }
-    std::fs::read(file).map_err(|e| fail(&format!("cannot read {}: {e}", file.display())))
+    let name = file.display().to_string();
+    let meta = std::fs::metadata(file).map_err(|e| fail(&format!("cannot read {name}: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        // Refuse before reading a huge file into memory.
+        return Err(report(&name, b"", &[crate::spec::too_big(meta.len())]));
+    }
+    let bytes = std::fs::read(file).map_err(|e| fail(&format!("cannot read {name}: {e}")))?;
+    Ok(Input { name, bytes })
+}
+
+/// Standard input, read no further than one byte past the size limit.
+fn read_stdin() -> Result<Input, ExitCode> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(&format!("cannot read standard input: {e}")))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        let too_big = Diagnostic::error(
+            Span::new(1, 1, 0),
+            format!("standard input holds more than {MAX_FILE_BYTES} bytes, the most a Stagefile may have"),
+        )
+        .with_help("check that the right file is piped in");
+        return Err(report(STDIN_NAME, b"", &[too_big]));
+    }
+    Ok(Input {
+        name: STDIN_NAME.to_owned(),
+        bytes,
+    })
 }
 
 fn fail(msg: &str) -> ExitCode {
@@ -25,11 +64,10 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn report(file: &Path, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
-    let name = file.display().to_string();
+fn report(name: &str, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
     let text = String::from_utf8_lossy(bytes);
     for d in diags {
-        eprintln!("{}", d.render(&name, &text));
+        eprintln!("{}", d.render(name, &text));
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
@@ -43,53 +81,80 @@ fn report(file: &Path, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
     }
 }
 
-/// The options and the file's bytes, or the exit code of the error already printed.
+/// The options and the file, or the exit code of the error already printed.
 fn load<'a>(
     file: &Path,
     opts: &'a Result<BuildOptions, String>,
-) -> Result<(&'a BuildOptions, Vec<u8>), ExitCode> {
+) -> Result<(&'a BuildOptions, Input), ExitCode> {
     let opts = opts.as_ref().map_err(|e| fail(e))?;
     Ok((opts, read(file)?))
 }
 
 pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
-    let (opts, bytes) = match load(file, opts) {
+    let (opts, input) = match load(file, opts) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match compile::check(&bytes, opts) {
+    let Input { name, bytes } = &input;
+    match compile::check(bytes, opts) {
         Ok((parsed, plan)) => {
-            report(file, &bytes, &compile::warnings(&parsed, &plan, &bytes));
+            let warnings = compile::warnings(&parsed, &plan, bytes);
+            if let Some(failure) = compile::lint_failure(&plan, &warnings) {
+                return report(name, bytes, &failure);
+            }
+            report(name, bytes, &warnings);
             let target = &plan.stages[plan.target].name;
             let n = plan.stages.len();
             let stages = if n == 1 { "stage" } else { "stages" };
-            println!(
-                "{}: ok ({n} {stages} to build for target `{target}`)",
-                file.display()
-            );
+            println!("{name}: ok ({n} {stages} to build for target `{target}`)");
             ExitCode::SUCCESS
         }
-        Err(diags) => report(file, &bytes, &diags),
+        Err(diags) => report(name, bytes, &diags),
     }
 }
 
-pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> ExitCode {
-    let (opts, bytes) = match load(file, opts) {
+/// The ignore files a build of `file` with `context` as its context would use.
+fn ignore_files(file: &Path, context: &Path) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let beside = (file.as_os_str() != STDIN_ARG)
+        .then(|| {
+            let name = file.file_name()?.to_string_lossy().into_owned();
+            std::fs::read(file.with_file_name(crate::ignore::own_ignore_name(&name))).ok()
+        })
+        .flatten();
+    (beside, std::fs::read(context.join(".dockerignore")).ok())
+}
+
+pub fn llb(
+    file: &Path,
+    context: &Path,
+    opts: &Result<BuildOptions, String>,
+    dump: bool,
+) -> ExitCode {
+    let (opts, input) = match load(file, opts) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let filename = file
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let Input { name, bytes } = &input;
+    let (parsed, plan) = match compile::plan(bytes, opts) {
+        Ok(planned) => planned,
+        Err(diags) => return report(name, bytes, &diags),
+    };
+    // No lint here: `llb` prints the graph, and `check` or the build judge the file.
+    let _ = parsed;
+    let (beside, in_context) = ignore_files(file, context);
+    let filename = match file.file_name() {
+        Some(f) if file.as_os_str() != STDIN_ARG => f.to_string_lossy().into_owned(),
+        _ => STDIN_NAME.to_owned(),
+    };
     let lower_opts = LowerOptions {
         source: Some(SourceMap {
             filename: &filename,
-            data: &bytes,
+            data: bytes,
         }),
+        excludes: crate::ignore::excludes(beside.as_deref(), in_context.as_deref(), &plan),
         ..Default::default()
     };
-    match compile::compile(&bytes, opts, &lower_opts) {
+    match lower::lower(&plan, &lower_opts) {
         Ok(lowered) => {
             let out = if dump {
                 let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition))
@@ -105,21 +170,22 @@ pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> Exit
                 Err(e) => fail(&format!("cannot write the definition: {e}")),
             }
         }
-        Err(diags) => report(file, &bytes, &diags),
+        Err(diags) => report(name, bytes, &diags),
     }
 }
 
 pub fn outline(file: &Path, opts: &Result<BuildOptions, String>, json: bool) -> ExitCode {
-    let (opts, bytes) = match load(file, opts) {
+    let (opts, input) = match load(file, opts) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match compile::plan(&bytes, opts) {
+    let Input { name, bytes } = &input;
+    match compile::plan(bytes, opts) {
         Ok((parsed, plan)) => {
             if json {
                 let both = serde_json::json!({
-                    "targets": crate::outline::targets(&parsed, &bytes),
-                    "outline": crate::outline::outline(&parsed, &plan, &bytes),
+                    "targets": crate::outline::targets(&parsed, bytes),
+                    "outline": crate::outline::outline(&parsed, &plan, bytes),
                 });
                 println!("{}", serde_json::to_string_pretty(&both).expect("json"));
             } else {
@@ -127,6 +193,6 @@ pub fn outline(file: &Path, opts: &Result<BuildOptions, String>, json: bool) -> 
             }
             ExitCode::SUCCESS
         }
-        Err(diags) => report(file, &bytes, &diags),
+        Err(diags) => report(name, bytes, &diags),
     }
 }

@@ -1,15 +1,28 @@
 //! The pure compiler entry points: bytes and options in, plan or LLB out.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::lower::{self, LowerOptions, Lowered};
 use crate::plan::{self, BuildOptions, Plan};
 use crate::spec::{self, Stagefile};
 
-/// Parses and plans a Stagefile; the plan names the base images to resolve.
+/// Parses and plans a Stagefile; the plan names the base images to resolve and carries
+/// the lint settings (the file's, or the `BUILDKIT_DOCKERFILE_CHECK` build arg's).
 pub fn plan(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
     let file = spec::parse(bytes).map_err(|d| vec![d])?;
-    let plan = plan::plan(&file, opts)?;
-    Ok((file, plan))
+    let text = String::from_utf8_lossy(bytes);
+    let lint = crate::lint::control::read(&file, &text, &opts.build_args);
+    match (plan::plan(&file, opts), lint) {
+        (Ok(mut plan), Ok((control, warnings))) => {
+            plan.lint = control;
+            plan.warnings.extend(warnings);
+            Ok((file, plan))
+        }
+        (Err(mut diags), Err(more)) => {
+            diags.extend(more);
+            Err(diags)
+        }
+        (Err(diags), Ok(_)) | (Ok(_), Err(diags)) => Err(diags),
+    }
 }
 
 /// The whole pipeline for callers that have no engine to ask for base configs.
@@ -26,11 +39,13 @@ pub fn compile(
 /// every stage of the file planned and lowered together, which finds cycles and lowering
 /// problems in stages the target does not reach. On success, the target's file and plan.
 pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
-    let file = spec::parse(bytes).map_err(|d| vec![d])?;
-    let everything = plan::plan_every_stage(&file, opts)
-        .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()));
-    match (plan::plan(&file, opts), everything) {
-        (Ok(plan), Ok(())) => Ok((file, plan)),
+    let target = plan(bytes, opts);
+    let everything = spec::parse(bytes).map_err(|d| vec![d]).and_then(|file| {
+        plan::plan_every_stage(&file, opts)
+            .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()))
+    });
+    match (target, everything) {
+        (Ok(planned), Ok(())) => Ok(planned),
         (Ok(_), Err(diags)) => Err(diags),
         (Err(mut diags), everything) => {
             for d in everything.err().into_iter().flatten() {
@@ -57,4 +72,29 @@ pub fn warnings(file: &Stagefile, plan: &Plan, bytes: &[u8]) -> Vec<Diagnostic> 
         out.push(d);
     }
     out
+}
+
+/// When the lint settings say `error: true` and a rule found something: the warnings
+/// with those findings made errors, which fail the build. `None` otherwise.
+pub fn lint_failure(plan: &Plan, warnings: &[Diagnostic]) -> Option<Vec<Diagnostic>> {
+    if !plan.lint.error || !warnings.iter().any(|w| w.rule.is_some()) {
+        return None;
+    }
+    let help = "the file's lint settings make findings errors (`check: {error: true}`); fix it, or skip the rule";
+    Some(
+        warnings
+            .iter()
+            .cloned()
+            .map(|mut w| {
+                if w.rule.is_some() {
+                    w.severity = Severity::Error;
+                    w.help = Some(match w.help.take() {
+                        Some(fix) => format!("{fix}; {help}"),
+                        None => help.to_owned(),
+                    });
+                }
+                w
+            })
+            .collect(),
+    )
 }

@@ -44,6 +44,8 @@ pub struct Diagnostic {
     pub span: Span,
     /// What the user can do about it, one line.
     pub help: Option<String>,
+    /// The lint rule that found it, for findings of the lint rules.
+    pub rule: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -53,6 +55,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             help: None,
+            rule: None,
         }
     }
 
@@ -62,11 +65,17 @@ impl Diagnostic {
             message: message.into(),
             span,
             help: None,
+            rule: None,
         }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
         self
     }
 

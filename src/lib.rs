@@ -7,6 +7,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod gateway;
+pub mod ignore;
 pub mod image;
 pub mod lint;
 pub mod llb;

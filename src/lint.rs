@@ -1,6 +1,8 @@
 //! Lint rules: legal Stagefiles that build slowly, leak, or surprise. Each finding names
 //! its rule, points at the line, and says how to fix it in one line.
 
+pub mod control;
+
 use crate::diag::{Diagnostic, Span};
 use crate::plan::vars::referenced_names;
 use crate::plan::{Plan, Source};
@@ -42,11 +44,14 @@ pub const RULES: &[(&str, &str)] = &[
 fn finding(rule: &'static str, span: Span, message: String, fix: &str) -> Finding {
     Finding {
         rule,
-        diagnostic: Diagnostic::warning(span, message).with_help(fix),
+        diagnostic: Diagnostic::warning(span, message)
+            .with_help(fix)
+            .with_rule(rule),
     }
 }
 
-/// Runs every rule. `plan` is the plan for the default target.
+/// Runs every rule the plan's lint settings do not skip. `plan` is the plan for the
+/// default target.
 pub fn lint(file: &Stagefile, plan: &Plan, text: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     secrets(file, &mut out);
@@ -55,6 +60,7 @@ pub fn lint(file: &Stagefile, plan: &Plan, text: &str) -> Vec<Finding> {
     installs(file, &mut out);
     unused_args(file, text, &mut out);
     unused_stages(file, plan, &mut out);
+    out.retain(|f| plan.lint.runs(f.rule));
     out.sort_by_key(|f| (f.diagnostic.span.line, f.diagnostic.span.column));
     out
 }

@@ -531,12 +531,12 @@ impl Lowering<'_> {
                         }),
                     });
                 }
-                RunMount::Tmpfs { target } => exec.mounts.push(ExecMount {
+                RunMount::Tmpfs { target, size } => exec.mounts.push(ExecMount {
                     dest: target.clone(),
                     source: None,
                     selector: String::new(),
                     readonly: false,
-                    kind: MountKind::Tmpfs,
+                    kind: MountKind::Tmpfs { size: *size },
                 }),
                 RunMount::Bind {
                     from,
@@ -752,12 +752,14 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
         image.add_history(format!("CMD {args:?}"), true);
         image.config.cmd = Some(args);
     }
-    for p in &c.expose {
-        image
-            .config
-            .exposed_ports
-            .insert(p.clone(), serde_json::json!({}));
-        image.add_history(format!("EXPOSE {p}"), true);
+    for exposed in &c.expose {
+        for port in &exposed.ports {
+            image
+                .config
+                .exposed_ports
+                .insert(port.clone(), serde_json::json!({}));
+        }
+        image.add_history(format!("EXPOSE {}", exposed.spec), true);
     }
     if !c.labels.is_empty() {
         let labels = image.config.labels.get_or_insert_with(BTreeMap::new);
@@ -788,13 +790,7 @@ fn apply_config(image: &mut Image, stage: &StagePlan) {
         image.add_history(format!("STOPSIGNAL {s}"), true);
     }
     if let Some(h) = &c.healthcheck {
-        let test = match &h.test {
-            Command::Exec(a) if a.first().is_some_and(|f| f == "NONE") => vec!["NONE".to_owned()],
-            Command::Exec(a) => std::iter::once("CMD".to_owned())
-                .chain(a.iter().cloned())
-                .collect(),
-            Command::Shell(t) => vec!["CMD-SHELL".to_owned(), t.clone()],
-        };
+        let test = h.test.to_docker();
         image.config.healthcheck = Some(ImageHealthcheck {
             test: test.clone(),
             interval: h.interval_ns.unwrap_or(0),

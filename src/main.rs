@@ -16,6 +16,7 @@ enum Cmd {
     Frontend,
     /// Parse and validate a Stagefile; print located errors with a code frame.
     Check {
+        /// The Stagefile; `-` reads it from standard input.
         file: PathBuf,
         #[command(flatten)]
         build: BuildArgs,
@@ -25,15 +26,21 @@ enum Cmd {
     /// Base image configs are not resolved offline: steps see only the Stagefile's
     /// own environment, not the base image's.
     Llb {
+        /// The Stagefile; `-` reads it from standard input.
         file: PathBuf,
         #[command(flatten)]
         build: BuildArgs,
+        /// The build context the definition will be built with (`buildctl --local
+        /// context=DIR`): its `.dockerignore` filters what the client sends.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        context: PathBuf,
         /// Print a readable JSON dump of the ops instead of protobuf bytes.
         #[arg(long)]
         dump: bool,
     },
     /// List the stages, args, secrets and caches a build would use, without building.
     Outline {
+        /// The Stagefile; `-` reads it from standard input.
         file: PathBuf,
         #[command(flatten)]
         build: BuildArgs,
@@ -79,7 +86,12 @@ fn main() -> ExitCode {
     match cli.command {
         Cmd::Frontend => stagefile::gateway::run(),
         Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
-        Cmd::Llb { file, build, dump } => stagefile::cli::llb(&file, &build.options(), dump),
+        Cmd::Llb {
+            file,
+            build,
+            context,
+            dump,
+        } => stagefile::cli::llb(&file, &context, &build.options(), dump),
         Cmd::Outline { file, build, json } => {
             stagefile::cli::outline(&file, &build.options(), json)
         }

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 struct Test {
     dir: PathBuf,
     args: Vec<String>,
+    stdin: Option<String>,
 }
 
 impl Test {
@@ -18,7 +19,22 @@ impl Test {
         Test {
             dir,
             args: Vec::new(),
+            stdin: None,
         }
+    }
+
+    /// Writes another file into the folder (parents created).
+    fn file(self, path: &str, contents: &str) -> Self {
+        let path = self.dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// Text piped to the command's standard input.
+    fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_owned());
+        self
     }
 
     fn args(mut self, args: &[&str]) -> Self {
@@ -27,11 +43,25 @@ impl Test {
     }
 
     fn run(self) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_stagefile"))
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagefile"))
             .args(&self.args)
             .current_dir(&self.dir)
-            .output()
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        if let Some(text) = &self.stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
         let _ = std::fs::remove_dir_all(&self.dir);
         out
     }
@@ -233,4 +263,234 @@ fn check_refuses_what_a_build_of_any_target_would() {
             .run();
         assert!(llb.status.success(), "{name}: {}", text(&llb.stderr));
     }
+}
+
+/// The exclude patterns of the build context's source in `llb --dump` output.
+fn context_excludes(dump: &[u8]) -> Vec<String> {
+    let ops: serde_json::Value = serde_json::from_slice(dump).expect("the dump is JSON");
+    let context = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|op| op["source"] == "local://context")
+        .unwrap_or_else(|| panic!("no context source in {ops:#}"));
+    match context["attrs"]["local.excludepatterns"].as_str() {
+        Some(list) => serde_json::from_str(list).unwrap(),
+        None => Vec::new(),
+    }
+}
+
+const COPIES_CONTEXT: &str =
+    "ignore: [\"*.log\"]\nstages:\n  app:\n    from: scratch\n    steps:\n      - copy: .\n";
+
+#[test]
+fn llb_sends_the_context_a_build_would_send() {
+    // The context's .dockerignore, then the file's `ignore`.
+    let out = Test::new("ignore", COPIES_CONTEXT)
+        .file(".dockerignore", "# notes\n/target\n!target/keep\n")
+        .args(&["llb", "Stagefile", "--dump"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        context_excludes(&out.stdout),
+        ["target", "!target/keep", "*.log"]
+    );
+
+    // `<Stagefile>.dockerignore` beside the Stagefile wins over the context's.
+    let out = Test::new("own-ignore", COPIES_CONTEXT)
+        .file(".dockerignore", "target\n")
+        .file("Stagefile.dockerignore", "node_modules\n")
+        .args(&["llb", "Stagefile", "--dump"])
+        .run();
+    assert_eq!(context_excludes(&out.stdout), ["node_modules", "*.log"]);
+
+    // `--context` names the context whose .dockerignore applies.
+    let out = Test::new("context-dir", COPIES_CONTEXT)
+        .file("ctx/.dockerignore", "secrets\n")
+        .file(".dockerignore", "target\n")
+        .args(&["llb", "Stagefile", "--dump", "--context", "ctx"])
+        .run();
+    assert_eq!(context_excludes(&out.stdout), ["secrets", "*.log"]);
+}
+
+#[test]
+fn a_dash_reads_the_stagefile_from_standard_input() {
+    let out = Test::new("stdin-check", "")
+        .stdin(GOOD)
+        .args(&["check", "-"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("<stdin>: ok (2 stages"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let from_file = Test::new("stdin-file", GOOD)
+        .args(&["llb", "Stagefile"])
+        .run();
+    let from_stdin = Test::new("stdin-llb", "")
+        .stdin(GOOD)
+        .args(&["llb", "-"])
+        .run();
+    assert!(from_stdin.status.success(), "{}", text(&from_stdin.stderr));
+    // Only the source map's file name differs, which no op digest includes.
+    let ops = |bytes: &[u8]| {
+        use prost::Message;
+        bollard_buildkit_proto::pb::Definition::decode(bytes)
+            .unwrap()
+            .def
+    };
+    assert_eq!(ops(&from_stdin.stdout), ops(&from_file.stdout));
+
+    // The context's .dockerignore still applies.
+    let out = Test::new("stdin-ignore", "")
+        .file(".dockerignore", "target\n")
+        .stdin(COPIES_CONTEXT)
+        .args(&["llb", "-", "--dump"])
+        .run();
+    assert_eq!(context_excludes(&out.stdout), ["target", "*.log"]);
+
+    let out = Test::new("stdin-outline", "")
+        .stdin(GOOD)
+        .args(&["outline", "-"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("app"), "{}", text(&out.stdout));
+
+    let out = Test::new("stdin-error", "")
+        .stdin("stages:\n  app:\n    form: scratch\n")
+        .args(&["check", "-"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("<stdin>:3:5"), "{err}");
+    assert!(err.contains("did you mean `from`?"), "{err}");
+}
+
+/// A file with one finding of each of two rules: `RootUser` and `UnusedArg`.
+const TWO_FINDINGS: &str = "args:\n  UNUSED: x\nstages:\n  app:\n    from: busybox:1.35\n";
+
+#[test]
+fn lint_settings_skip_rules_and_make_findings_fail() {
+    let out = Test::new("lint-default", TWO_FINDINGS)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: RootUser:") && err.contains("warning: UnusedArg:"),
+        "{err}"
+    );
+
+    let skipping = format!("check:\n  skip: [RootUser]\n{TWO_FINDINGS}");
+    let out = Test::new("lint-skip", &skipping)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        !err.contains("RootUser:") && err.contains("UnusedArg:"),
+        "{err}"
+    );
+
+    let failing = format!("# check=skip=UnusedArg;error=true\n{TWO_FINDINGS}");
+    let out = Test::new("lint-error", &failing)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error: RootUser:"), "{err}");
+    assert!(!err.contains("UnusedArg"), "{err}");
+    assert!(err.contains("Stagefile: 1 error"), "{err}");
+    // `llb` prints the graph all the same: the build or `check` judge the file.
+    let out = Test::new("lint-error-llb", &failing)
+        .args(&["llb", "Stagefile"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // The build arg replaces the file's settings, as for a Dockerfile.
+    let out = Test::new("lint-arg", &failing)
+        .args(&[
+            "check",
+            "Stagefile",
+            "--build-arg",
+            "BUILDKIT_DOCKERFILE_CHECK=skip=all",
+        ])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("RootUser"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // With error=true and nothing found, the check passes.
+    let clean = "# check=error=true\nstages:\n  app:\n    from: scratch\n    user: \"65532\"\n";
+    let out = Test::new("lint-clean", clean)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_unknown_rule_name_is_a_located_warning_with_a_suggestion() {
+    let src = "check:\n  skip: [RootUsr]\nstages:\n  app:\n    from: scratch\n";
+    let out = Test::new("lint-unknown", src)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: `RootUsr` is not a lint rule"),
+        "{err}"
+    );
+    assert!(err.contains("Stagefile:2:10"), "{err}");
+    assert!(err.contains("did you mean `RootUser`?"), "{err}");
+}
+
+#[test]
+fn a_misspelt_platform_gets_the_closest_known_one() {
+    let src = "stages:\n  app:\n    from: scratch\n    platform: linux/amd46\n";
+    let out = Test::new("platform", src)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("`amd46` is not a known architecture"), "{err}");
+    assert!(err.contains("Stagefile:4:15"), "{err}");
+    assert!(err.contains("did you mean `linux/amd64`?"), "{err}");
+
+    let out = Test::new("platform-option", GOOD)
+        .args(&["check", "Stagefile", "--platform", "linux/arm46"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("did you mean `linux/arm64`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn healthcheck_lists_that_could_never_run_are_located_errors() {
+    let src = "stages:\n  app:\n    from: scratch\n    healthcheck:\n      test: [CMD-SHELL, curl, -f, http://x/]\n";
+    let out = Test::new("health", src).args(&["check", "Stagefile"]).run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("`CMD-SHELL` takes one command line"), "{err}");
+    assert!(err.contains("Stagefile:5:13"), "{err}");
+}
+
+#[test]
+fn value_errors_name_the_line_of_the_item() {
+    let src = "stages:\n  app:\n    from: busybox:1.35\n    expose: [80, 9000-8000, 53/icmp]\n    steps:\n      - run: x\n        tmpfs: { target: /t, size: lots }\n";
+    let out = Test::new("values", src).args(&["check", "Stagefile"]).run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("`9000-8000` is not a port range"), "{err}");
+    assert!(err.contains("Stagefile:4:18"), "{err}");
+    assert!(err.contains("`53/icmp` is not a port"), "{err}");
+    assert!(err.contains("`lots` is not a size"), "{err}");
+    assert!(err.contains("Stagefile:7:"), "{err}");
 }

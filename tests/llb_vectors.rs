@@ -20,7 +20,9 @@ fn vectors_dir() -> PathBuf {
 
 fn llb(yaml: &Path, platform: Option<&str>) -> Result<pb::Definition, String> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stagefile"));
-    command.arg("llb").arg(yaml);
+    // `llb` applies the context's `.dockerignore`; the vectors were made with none (the
+    // current directory, the repository, has one).
+    command.arg("llb").arg(yaml).current_dir(vectors_dir());
     if let Some(p) = platform {
         command.args(["--platform", p]);
     }
@@ -102,6 +104,14 @@ fn mismatch(name: &str, suffix: &str, platform: Option<&str>) -> Option<String> 
 const LOWERING_CHANGED: &[(&str, &str)] = &[
     ("stage1", "the workdir is created as the stage's user"),
     ("wd", "the workdir is created as the stage's user"),
+    (
+        "ign",
+        "`stagefile llb` sends the file's `ignore` patterns with the context, as a build does",
+    ),
+    (
+        "top1",
+        "`stagefile llb` sends the file's `ignore` patterns with the context, as a build does",
+    ),
     (
         "gitsum",
         "a Git checksum must be a commit id; `sha256:` is refused instead of dropped",

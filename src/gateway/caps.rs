@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 const LLB_CAPS: &[(&str, &str, &str)] = &[
     ("mergeop", "`copy` with `link: true`", "v0.10"),
     ("exec.secretenv", "`secret` with `env`", "v0.10"),
+    ("exec.mount.tmpfs.size", "a `tmpfs` with `size`", "v0.10"),
     (
         "file.copy.includeexcludepatterns",
         "`copy` with `exclude` or `parents`",
@@ -88,5 +89,17 @@ mod tests {
         assert!(msg.contains("v0.10"), "{msg}");
         assert!(missing(&def_with(&["file.base"]), &engine).is_none());
         assert!(missing(&def_with(&["mergeop"]), &BTreeSet::new()).is_none());
+    }
+
+    #[test]
+    fn a_tmpfs_size_is_refused_by_name_on_an_engine_without_it() {
+        let engine: BTreeSet<String> = ["exec.mount.tmpfs"].iter().map(|s| s.to_string()).collect();
+        let (msg, _) = missing(
+            &def_with(&["exec.mount.tmpfs", "exec.mount.tmpfs.size"]),
+            &engine,
+        )
+        .unwrap();
+        assert!(msg.contains("a `tmpfs` with `size`"), "{msg}");
+        assert!(msg.contains("v0.10"), "{msg}");
     }
 }

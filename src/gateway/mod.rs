@@ -103,8 +103,7 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     // Round trips that do not depend on each other overlap: the handshake with the reads
     // of the build definition, and the warnings with the base image lookups.
     let filename = env.filename().to_owned();
-    // `<file>.dockerignore` beside the Stagefile wins over the context's `.dockerignore`.
-    let own_ignore = format!("{filename}.dockerignore");
+    let own_ignore = crate::ignore::own_ignore_name(&filename);
     let mut pinger = client.clone();
     let (pong, (stagefile, own_dockerignore, dockerignore)) = tokio::join!(
         pinger.ping(fe::PingRequest {}),
@@ -132,10 +131,6 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
             e.message
         ))
     })?;
-    let excludes = own_dockerignore
-        .or(dockerignore)
-        .map(|(d, _)| parse_ignore(&d))
-        .unwrap_or_default();
 
     if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
         return subrequest(request, &filename, &data, &opts).map_err(|d| match d {
@@ -164,6 +159,9 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
             .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
         if plans.is_empty() {
             warnings = crate::compile::warnings(&parsed, &plan, &data);
+            if let Some(failure) = crate::compile::lint_failure(&plan, &warnings) {
+                return Err(errors::from_diagnostics(&filename, &data, &failure));
+            }
         }
         plans.push(plan);
     }
@@ -183,12 +181,15 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     );
     let base_configs = base_configs?;
     let (inputs, input_configs) = inputs?;
-    let mut all_excludes = excludes;
-    all_excludes.extend(plans[0].ignore.iter().cloned());
+    let excludes = crate::ignore::excludes(
+        own_dockerignore.ok().as_ref().map(|(d, _)| d.as_slice()),
+        dockerignore.ok().as_ref().map(|(d, _)| d.as_slice()),
+        &plans[0],
+    );
     let lower_opts = LowerOptions {
         session_id: Some(env.session_id.clone()).filter(|s| !s.is_empty()),
         resolve_mode: env.opt("image-resolve-mode").map(str::to_owned),
-        excludes: all_excludes,
+        excludes,
         source: Some(SourceMap {
             filename: &filename,
             data: &data,
@@ -668,20 +669,6 @@ fn cache_imports(env: &Env) -> Vec<fe::CacheOptionsEntry> {
         .collect()
 }
 
-/// `.dockerignore` lines: comments and blanks dropped, patterns trimmed.
-pub fn parse_ignore(data: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(data)
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (neg, pat) = l.strip_prefix('!').map_or(("", l), |p| ("!", p.trim()));
-            let pat = pat.trim_start_matches('/');
-            format!("{neg}{pat}")
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -731,13 +718,5 @@ mod tests {
             true,
         );
         assert!(matches!(forced.result, Some(fe::result::Result::Refs(_))));
-    }
-
-    #[test]
-    fn ignore_files_are_read_like_docker() {
-        assert_eq!(
-            parse_ignore(b"# c\n\n/target\n!keep.log\n *.tmp \n"),
-            vec!["target", "!keep.log", "*.tmp"]
-        );
     }
 }

@@ -144,6 +144,9 @@ fn exec(e: &pb::ExecOp) -> Value {
             if let Some(s) = &m.ssh_opt {
                 mo.insert("ssh".into(), json!({ "id": s.id, "optional": s.optional }));
             }
+            if let Some(t) = &m.tmpfs_opt {
+                mo.insert("tmpfs".into(), json!({ "size": t.size }));
+            }
             Value::Object(mo)
         })
         .collect();

@@ -209,7 +209,10 @@ pub enum MountKind {
         id: String,
         sharing: pb::CacheSharingOpt,
     },
-    Tmpfs,
+    /// `size`: upper limit in bytes; `None` leaves it to the engine.
+    Tmpfs {
+        size: Option<i64>,
+    },
     Secret(pb::SecretOpt),
     Ssh(pb::SshOpt),
 }
@@ -295,9 +298,14 @@ impl Exec {
                         sharing: *sharing as i32,
                     });
                 }
-                MountKind::Tmpfs => {
+                MountKind::Tmpfs { size } => {
                     meta = meta.cap("exec.mount.tmpfs");
                     pm.mount_type = pb::MountType::Tmpfs as i32;
+                    // As BuildKit's Go client: the option and its cap only with a size.
+                    if let Some(size) = size {
+                        meta = meta.cap("exec.mount.tmpfs.size");
+                        pm.tmpfs_opt = Some(pb::TmpfsOpt { size: *size });
+                    }
                 }
                 MountKind::Secret(opt) => {
                     meta = meta.cap("exec.mount.secret");

@@ -162,5 +162,6 @@ pub(super) fn assemble(
         labels,
         ignore,
         warnings: Vec::new(),
+        lint: Default::default(),
     }
 }

@@ -3,8 +3,13 @@
 //!
 //! This room knows nothing of YAML syntax or gRPC; it speaks in spans and plain values.
 
+mod config;
 mod graph;
+pub mod healthcheck;
+mod mounts;
+pub mod ports;
 pub mod reference;
+mod size;
 mod stage;
 pub mod vars;
 
@@ -68,6 +73,8 @@ pub struct Plan {
     pub ignore: Vec<String>,
     /// Problems that do not stop the build, each located in the file.
     pub warnings: Vec<Diagnostic>,
+    /// Which lint rules run and whether their findings fail the build.
+    pub lint: crate::lint::control::Control,
 }
 
 #[derive(Debug)]
@@ -128,7 +135,7 @@ pub type Base = Source;
 pub struct ConfigEdits {
     pub entrypoint: Option<Command>,
     pub cmd: Option<Command>,
-    pub expose: Vec<String>,
+    pub expose: Vec<ports::Exposed>,
     pub labels: Vec<(String, String)>,
     pub volumes: Vec<String>,
     pub stopsignal: Option<String>,
@@ -137,7 +144,7 @@ pub struct ConfigEdits {
 
 #[derive(Debug, Clone)]
 pub struct Healthcheck {
-    pub test: Command,
+    pub test: healthcheck::HealthTest,
     pub interval_ns: Option<i64>,
     pub timeout_ns: Option<i64>,
     pub start_period_ns: Option<i64>,
@@ -242,6 +249,8 @@ pub enum RunMount {
     },
     Tmpfs {
         target: String,
+        /// Upper limit in bytes; `None` leaves it to the engine.
+        size: Option<i64>,
     },
     Bind {
         from: Source,

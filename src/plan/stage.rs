@@ -2,7 +2,6 @@
 
 use super::vars::{Scope, referenced_names};
 use super::*;
-use crate::diag::shorten;
 use crate::spec::{OneOrMany, Short, Spanned, Step};
 
 mod add;
@@ -14,7 +13,7 @@ pub(super) struct Resolved {
     pub edges: Vec<(usize, Span)>,
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     names: &'a StageNames,
     named_contexts: &'a BTreeMap<String, Source>,
     scope: Scope,
@@ -22,7 +21,7 @@ struct Ctx<'a> {
     arg_names: BTreeSet<String>,
     stage_args: Vec<String>,
     edges: Vec<(usize, Span)>,
-    diags: Vec<Diagnostic>,
+    pub(super) diags: Vec<Diagnostic>,
 }
 
 pub(super) fn resolve(
@@ -59,7 +58,7 @@ pub(super) fn resolve(
     let platform = match &stage.platform {
         Some(p) => cx.expand(p).and_then(|text| match Platform::parse(&text) {
             Ok(p) => Some(p),
-            Err(msg) => cx.fail(Diagnostic::error(span_of(p), msg)),
+            Err(e) => cx.fail(Diagnostic::error(span_of(p), e.message).with_help(e.help)),
         }),
         None => None,
     }
@@ -130,18 +129,18 @@ fn check_env_name(cx: &mut Ctx, key: &Spanned<String>) {
 }
 
 impl Ctx<'_> {
-    fn fail<T>(&mut self, d: Diagnostic) -> Option<T> {
+    pub(super) fn fail<T>(&mut self, d: Diagnostic) -> Option<T> {
         self.diags.push(d);
         None
     }
 
     /// Past `MAX_ERRORS` the stage has failed anyway: the checks that cost a
     /// suggestion each (expansion, names) stop there.
-    fn full(&self) -> bool {
+    pub(super) fn full(&self) -> bool {
         self.diags.len() >= MAX_ERRORS
     }
 
-    fn expand(&mut self, v: &Spanned<String>) -> Option<String> {
+    pub(super) fn expand(&mut self, v: &Spanned<String>) -> Option<String> {
         if self.full() {
             return None;
         }
@@ -151,7 +150,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn expand_text(&mut self, text: &str, span: Span) -> Option<String> {
+    pub(super) fn expand_text(&mut self, text: &str, span: Span) -> Option<String> {
         if self.full() {
             return None;
         }
@@ -173,7 +172,12 @@ impl Ctx<'_> {
     }
 
     /// Resolves a `from` value: a stage name, `scratch`, the context or an image.
-    fn source(&mut self, v: &Spanned<String>, this: Option<usize>, allow_context: bool) -> Source {
+    pub(super) fn source(
+        &mut self,
+        v: &Spanned<String>,
+        this: Option<usize>,
+        allow_context: bool,
+    ) -> Source {
         let span = span_of(v);
         // `expand` gives nothing past `MAX_ERRORS`, so no stage lookup or hint either.
         let Some(text) = self.expand(v) else {
@@ -286,7 +290,7 @@ impl Ctx<'_> {
             ("secret", s.secret.as_ref().map(span_of), &["run"]),
             ("ssh", s.ssh.as_ref().map(span_of), &["run"]),
             ("tmpfs", s.tmpfs.as_ref().map(span_of), &["run"]),
-            ("mount", s.mount.first().map(span_of), &["run"]),
+            ("mount", s.mount.as_ref().map(span_of), &["run"]),
             ("network", s.network.as_ref().map(span_of), &["run"]),
             ("security", s.security.as_ref().map(span_of), &["run"]),
             ("env", s.env.0.first().map(|(k, _)| span_of(k)), &["run"]),
@@ -301,7 +305,7 @@ impl Ctx<'_> {
                 &["copy", "add", "file"],
             ),
             ("chmod", s.chmod.as_ref().map(span_of), &["copy", "add"]),
-            ("exclude", s.exclude.first().map(span_of), &["copy"]),
+            ("exclude", s.exclude.as_ref().map(span_of), &["copy"]),
             ("link", s.link.as_ref().map(span_of), &["copy"]),
             ("parents", s.parents.as_ref().map(span_of), &["copy"]),
             ("checksum", s.checksum.as_ref().map(span_of), &["add"]),
@@ -402,37 +406,14 @@ impl Ctx<'_> {
             });
         }
         if let Some(tmpfs) = &s.tmpfs {
-            for (t, span) in tmpfs
-                .value
-                .0
-                .iter()
-                .map(|(t, sp)| (t, sp.unwrap_or(span_of(tmpfs))))
-            {
-                let target = self.expand_text(t, span)?;
-                mounts.push(RunMount::Tmpfs {
-                    target: self.abs_path(target, span)?,
-                });
+            for (t, span) in items(tmpfs) {
+                mounts.push(self.tmpfs(t, span)?);
             }
         }
-        for m in &s.mount {
-            let from = match &m.value.from {
-                Some(f) => self.source(f, None, true),
-                None => Source::Context,
-            };
-            let source = match &m.value.source {
-                Some(src) => self.expand(src)?,
-                None => "/".to_owned(),
-            };
-            let source_span = m.value.source.as_ref().map_or(span_of(m), span_of);
-            let source = self.inside(&source, source_span)?;
-            let target = self.expand(&m.value.target)?;
-            let target = self.abs_path(target, span_of(&m.value.target))?;
-            mounts.push(RunMount::Bind {
-                from,
-                source,
-                target,
-                rw: m.value.rw.as_ref().is_some_and(|r| r.value),
-            });
+        if let Some(mount) = &s.mount {
+            for (m, span) in spec::items(mount) {
+                mounts.push(self.bind(m, span)?);
+            }
         }
         let network = self.keyword(
             &s.network,
@@ -467,95 +448,6 @@ impl Ctx<'_> {
         })
     }
 
-    fn cache(&mut self, c: &spec::CacheSpec, span: Span) -> Option<RunMount> {
-        let at = |s: &Spanned<String>| {
-            if span_of(s).is_known() {
-                span_of(s)
-            } else {
-                span
-            }
-        };
-        let target = self.expand_text(&c.target.value, at(&c.target))?;
-        let target = self.abs_path(target, at(&c.target))?;
-        let id = match &c.id {
-            Some(id) => self.expand(id)?,
-            None => target.clone(),
-        };
-        if id.is_empty() || id.len() > 256 || id.chars().any(|c| c.is_control()) {
-            return self.fail(
-                Diagnostic::error(
-                    c.id.as_ref().map_or(at(&c.target), at),
-                    format!("`{}` is not a usable cache id", shorten(&id).escape_debug()),
-                )
-                .with_help("use up to 256 printable characters"),
-            );
-        }
-        let sharing = self.keyword(
-            &c.sharing,
-            "cache sharing mode",
-            &[
-                ("shared", Sharing::Shared),
-                ("private", Sharing::Private),
-                ("locked", Sharing::Locked),
-            ],
-        )?;
-        // `source` is checked even without `from`: `..` is refused wherever it is written.
-        let source = match &c.source {
-            Some(s) => {
-                let path = self.expand(s)?;
-                Some(self.inside(&path, at(s))?)
-            }
-            None => None,
-        };
-        let from = c.from.as_ref().map(|f| {
-            let src = self.source(f, None, false);
-            (src, source.unwrap_or_else(|| "/".to_owned()))
-        });
-        let mode = match &c.mode {
-            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
-            None => None,
-        };
-        Some(RunMount::Cache {
-            target,
-            id,
-            sharing,
-            from,
-            mode,
-            uid: c.uid.as_ref().map(|u| u.value),
-            gid: c.gid.as_ref().map(|g| g.value),
-        })
-    }
-
-    fn secret(&mut self, c: &spec::SecretSpec, span: Span) -> Option<RunMount> {
-        let id = self.expand_text(&c.id.value, span)?;
-        if id.is_empty() {
-            return self.fail(Diagnostic::error(span, "a secret needs an `id`"));
-        }
-        let target = match &c.target {
-            Some(t) => {
-                let path = self.expand(t)?;
-                Some(self.abs_path(path, span_of(t))?)
-            }
-            None => None,
-        };
-        let mode = match &c.mode {
-            Some(m) => self.octal(&m.value.0, span_of(m))?,
-            None => 0o400,
-        };
-        Some(RunMount::Secret {
-            id,
-            target,
-            env: match &c.env {
-                Some(e) => Some(self.expand(e)?),
-                None => None,
-            },
-            required: c.required.as_ref().is_some_and(|r| r.value),
-            mode,
-            uid: c.uid.as_ref().map_or(0, |u| u.value),
-            gid: c.gid.as_ref().map_or(0, |g| g.value),
-        })
-    }
-
     fn copy(&mut self, s: &Step) -> Option<CopyStep> {
         let copy = s.copy.as_ref().expect("checked by caller");
         let from = match &s.from {
@@ -584,7 +476,12 @@ impl Ctx<'_> {
             Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
             None => None,
         };
-        let exclude = s.exclude.iter().filter_map(|e| self.expand(e)).collect();
+        let exclude = s
+            .exclude
+            .iter()
+            .flat_map(spec::items)
+            .filter_map(|(e, span)| self.expand_text(e, span))
+            .collect();
         let link = s.link.as_ref().is_some_and(|l| l.value);
         if let (true, Some(c), Some(owner)) = (link, &s.chown, &chown)
             && owner.has_names()
@@ -628,68 +525,9 @@ impl Ctx<'_> {
         })
     }
 
-    fn config(&mut self, stage: &spec::Stage) -> ConfigEdits {
-        let mut c = ConfigEdits {
-            entrypoint: stage.entrypoint.as_ref().map(|e| e.value.clone()),
-            cmd: stage.cmd.as_ref().map(|e| e.value.clone()),
-            ..Default::default()
-        };
-        for port in &stage.expose {
-            let Some(text) = self.expand_text(&port.value.0, span_of(port)) else {
-                continue;
-            };
-            let (num, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
-            if num.parse::<u16>().map_or(true, |n| n == 0)
-                || !matches!(proto, "tcp" | "udp" | "sctp")
-            {
-                self.diags.push(
-                    Diagnostic::error(span_of(port), format!("`{text}` is not a port")).with_help(
-                        "write a number from 1 to 65535, optionally with /tcp, /udp or /sctp",
-                    ),
-                );
-                continue;
-            }
-            c.expose.push(format!("{num}/{proto}"));
-        }
-        for (k, v) in stage.labels.iter() {
-            if let Some(v) = self.expand_text(&v.0, span_of(k)) {
-                c.labels.push((k.value.clone(), v));
-            }
-        }
-        for v in &stage.volumes {
-            if let Some(v) = self.expand(v) {
-                c.volumes.push(v);
-            }
-        }
-        c.stopsignal = stage
-            .stopsignal
-            .as_ref()
-            .and_then(|s| self.expand_text(&s.value.0, span_of(s)));
-        if let Some(h) = &stage.healthcheck {
-            let mut dur = |d: &Option<Spanned<String>>| {
-                d.as_ref().and_then(|d| match parse_duration(&d.value) {
-                    Some(ns) => Some(ns),
-                    None => self.fail(
-                        Diagnostic::error(span_of(d), format!("`{}` is not a duration", d.value))
-                            .with_help("write e.g. 30s, 1m30s or 500ms"),
-                    ),
-                })
-            };
-            c.healthcheck = Some(Healthcheck {
-                test: h.value.test.value.clone(),
-                interval_ns: dur(&h.value.interval),
-                timeout_ns: dur(&h.value.timeout),
-                start_period_ns: dur(&h.value.start_period),
-                start_interval_ns: dur(&h.value.start_interval),
-                retries: h.value.retries.as_ref().map(|r| r.value),
-            });
-        }
-        c
-    }
-
     /// `user[:group]`, each a number or a name. A lone number is used for both; a lone
     /// name leaves the group to BuildKit (the user's own group), as a Dockerfile does.
-    fn chown(&mut self, c: &Spanned<spec::Text>) -> Option<Owner> {
+    pub(super) fn chown(&mut self, c: &Spanned<spec::Text>) -> Option<Owner> {
         let text = self.expand_text(&c.value.0, span_of(c))?;
         match Owner::parse(&text) {
             Some(owner) => Some(owner),
@@ -705,7 +543,7 @@ impl Ctx<'_> {
 
     /// A keyword field (`network`, `security`, `sharing`): expanded, then one of `choices`.
     /// Absent, or unexpandable (already reported), it means the first choice.
-    fn keyword<T: Copy>(
+    pub(super) fn keyword<T: Copy>(
         &mut self,
         field: &Option<Spanned<String>>,
         what: &str,
@@ -727,7 +565,7 @@ impl Ctx<'_> {
         )
     }
 
-    fn octal(&mut self, text: &str, span: Span) -> Option<u32> {
+    pub(super) fn octal(&mut self, text: &str, span: Span) -> Option<u32> {
         let text = self.expand_text(text, span)?;
         match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
             Ok(m) if m <= 0o7777 => Some(m),
@@ -738,7 +576,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn abs_path(&mut self, path: String, span: Span) -> Option<String> {
+    pub(super) fn abs_path(&mut self, path: String, span: Span) -> Option<String> {
         if path.starts_with('/') {
             Some(path)
         } else {
@@ -750,7 +588,7 @@ impl Ctx<'_> {
     }
 
     /// A path read from a source must stay inside it: `../` may not climb out.
-    fn inside(&mut self, path: &str, span: Span) -> Option<String> {
+    pub(super) fn inside(&mut self, path: &str, span: Span) -> Option<String> {
         let mut depth: i32 = 0;
         for part in path.split('/') {
             match part {
@@ -769,39 +607,7 @@ impl Ctx<'_> {
     }
 }
 
-fn items<T>(v: &Spanned<OneOrMany<Short<T>>>) -> impl Iterator<Item = (&T, Span)> {
-    let outer = span_of(v);
-    v.value
-        .0
-        .iter()
-        .map(move |(s, sp)| (&s.0, sp.unwrap_or(outer)))
-}
-
-/// Go-style durations as Docker's HEALTHCHECK takes them: `1m30s`, `500ms`, `2h`.
-pub(crate) fn parse_duration(text: &str) -> Option<i64> {
-    let mut total: i64 = 0;
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let n_end = rest.find(|c: char| !c.is_ascii_digit())?;
-        let n: i64 = rest[..n_end].parse().ok()?;
-        rest = &rest[n_end..];
-        let u_end = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..u_end] {
-            "ns" => 1,
-            "us" | "µs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        rest = &rest[u_end..];
-    }
-    Some(total)
+/// Each item of a one-or-many option given in short or full form, located.
+pub(super) fn items<T>(v: &Spanned<OneOrMany<Short<T>>>) -> impl Iterator<Item = (&T, Span)> {
+    spec::items(v).map(|(s, sp)| (&s.0, sp))
 }

@@ -137,6 +137,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     }
 }
 
+/// Each item of a located one-or-many value with its place: its own when it has one (list
+/// items), else the place of the whole value.
+pub fn items<T>(v: &Spanned<OneOrMany<T>>) -> impl Iterator<Item = (&T, Span)> {
+    let outer = span_of(v);
+    v.value
+        .0
+        .iter()
+        .map(move |(item, span)| (item, span.unwrap_or(outer)))
+}
+
 /// `run`, `entrypoint`, `cmd`: a string for the shell, or a list for exec form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

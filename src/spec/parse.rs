@@ -89,6 +89,10 @@ fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         if message.contains("`stages`") {
             diag.help = Some("a Stagefile needs `stages:` with at least one stage".into());
         }
+    } else if message.starts_with("invalid type: map, expected a string") {
+        // A mapping where one value or a list of them is expected (`expose: {a: b}`).
+        diag.message = "expected a value or a list of values here, not a mapping".into();
+        diag.help = Some("write one value, or a list: `[a, b]`".into());
     } else if let Some((message, help)) = in_plain_words(e) {
         diag.message = message;
         diag.help = Some(help.into());
@@ -293,7 +297,7 @@ mod tests {
         let f = parse(b"args:\n  V: 1.20\nstages:\n  a:\n    from: scratch\n    expose: [8080]\n    steps:\n      - file: /x\n        mode: 0755\n").unwrap();
         assert_eq!(f.args.0[0].1.as_ref().unwrap().0, "1.20");
         let stage = &f.stages.value.0[0].1;
-        assert_eq!(stage.expose[0].value.0, "8080");
+        assert_eq!(stage.expose.as_ref().unwrap().value.0[0].0.0, "8080");
         assert_eq!(stage.steps[0].value.mode.as_ref().unwrap().value.0, "0755");
     }
 }

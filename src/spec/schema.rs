@@ -1,8 +1,8 @@
 //! JSON Schema of the format, generated from the same types the parser uses, so the
 //! two cannot drift apart. Editors use it for completion and validation.
 
-use super::Stagefile;
 use super::de::{Command, OneOrMany, OrderedMap, Short, Spanned, Text};
+use super::{Stage, Stagefile};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use std::borrow::Cow;
 
@@ -17,6 +17,43 @@ pub fn schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("schema serialises");
     text.push('\n');
     text
+}
+
+/// Stage names as `plan::valid_stage_name` accepts them, so editors flag `Build:`.
+pub const STAGE_NAME_PATTERN: &str = "^[a-z0-9][a-z0-9._-]*$";
+
+/// `stages`: an ordered map whose keys are stage names.
+pub(super) fn stage_map(generator: &mut SchemaGenerator) -> Schema {
+    let stage = generator.subschema_for::<Stage>();
+    json_schema!({
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": { "pattern": STAGE_NAME_PATTERN, "maxLength": 128 },
+        "additionalProperties": stage
+    })
+}
+
+/// `check.skip`: one lint rule name, `all`, or a list of rule names.
+pub(super) fn lint_rules(_: &mut SchemaGenerator) -> Schema {
+    let mut names: Vec<&str> = crate::lint::RULES.iter().map(|(name, _)| *name).collect();
+    names.push("all");
+    json_schema!({
+        "anyOf": [
+            { "enum": names },
+            { "type": "array", "items": { "enum": names } },
+            { "type": "null" }
+        ]
+    })
+}
+
+/// A step has exactly one of `run`, `copy`, `add` and `file`: a step with two matches
+/// two branches, which `oneOf` refuses.
+pub(super) fn one_step_kind(schema: &mut Schema) {
+    let one_of: Vec<serde_json::Value> = ["run", "copy", "add", "file"]
+        .iter()
+        .map(|kind| serde_json::json!({ "required": [kind] }))
+        .collect();
+    schema.insert("oneOf".into(), one_of.into());
 }
 
 impl<T: JsonSchema> JsonSchema for Spanned<T> {

@@ -1,0 +1,146 @@
+//! The mounts of a `run` step: caches, secrets, in-memory filesystems and bind mounts.
+
+use super::size::parse_size;
+use super::stage::Ctx;
+use super::*;
+use crate::diag::shorten;
+use crate::spec::Spanned;
+
+/// A field's own place when the parser kept it, else the place of its item.
+fn located<T>(value: &Spanned<T>, item: Span) -> Span {
+    if span_of(value).is_known() {
+        span_of(value)
+    } else {
+        item
+    }
+}
+
+impl Ctx<'_> {
+    pub(super) fn cache(&mut self, c: &spec::CacheSpec, span: Span) -> Option<RunMount> {
+        let at = |s: &Spanned<String>| located(s, span);
+        let target = self.expand_text(&c.target.value, at(&c.target))?;
+        let target = self.abs_path(target, at(&c.target))?;
+        let id = match &c.id {
+            Some(id) => self.expand(id)?,
+            None => target.clone(),
+        };
+        if id.is_empty() || id.len() > 256 || id.chars().any(|c| c.is_control()) {
+            return self.fail(
+                Diagnostic::error(
+                    c.id.as_ref().map_or(at(&c.target), at),
+                    format!("`{}` is not a usable cache id", shorten(&id).escape_debug()),
+                )
+                .with_help("use up to 256 printable characters"),
+            );
+        }
+        let sharing = self.keyword(
+            &c.sharing,
+            "cache sharing mode",
+            &[
+                ("shared", Sharing::Shared),
+                ("private", Sharing::Private),
+                ("locked", Sharing::Locked),
+            ],
+        )?;
+        // `source` is checked even without `from`: `..` is refused wherever it is written.
+        let source = match &c.source {
+            Some(s) => {
+                let path = self.expand(s)?;
+                Some(self.inside(&path, at(s))?)
+            }
+            None => None,
+        };
+        let from = c.from.as_ref().map(|f| {
+            let src = self.source(f, None, false);
+            (src, source.unwrap_or_else(|| "/".to_owned()))
+        });
+        let mode = match &c.mode {
+            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
+            None => None,
+        };
+        Some(RunMount::Cache {
+            target,
+            id,
+            sharing,
+            from,
+            mode,
+            uid: c.uid.as_ref().map(|u| u.value),
+            gid: c.gid.as_ref().map(|g| g.value),
+        })
+    }
+
+    pub(super) fn secret(&mut self, c: &spec::SecretSpec, span: Span) -> Option<RunMount> {
+        let id = self.expand_text(&c.id.value, span)?;
+        if id.is_empty() {
+            return self.fail(Diagnostic::error(span, "a secret needs an `id`"));
+        }
+        let target = match &c.target {
+            Some(t) => {
+                let path = self.expand(t)?;
+                Some(self.abs_path(path, span_of(t))?)
+            }
+            None => None,
+        };
+        let mode = match &c.mode {
+            Some(m) => self.octal(&m.value.0, span_of(m))?,
+            None => 0o400,
+        };
+        Some(RunMount::Secret {
+            id,
+            target,
+            env: match &c.env {
+                Some(e) => Some(self.expand(e)?),
+                None => None,
+            },
+            required: c.required.as_ref().is_some_and(|r| r.value),
+            mode,
+            uid: c.uid.as_ref().map_or(0, |u| u.value),
+            gid: c.gid.as_ref().map_or(0, |g| g.value),
+        })
+    }
+
+    pub(super) fn tmpfs(&mut self, t: &spec::TmpfsSpec, span: Span) -> Option<RunMount> {
+        let target_span = located(&t.target, span);
+        let target = self.expand_text(&t.target.value, target_span)?;
+        let target = self.abs_path(target, target_span)?;
+        let size = match &t.size {
+            None => None,
+            Some(size) => {
+                let at = located(size, span);
+                let text = self.expand_text(&size.value.0, at)?;
+                match parse_size(&text) {
+                    Ok(bytes) => Some(bytes),
+                    Err(help) => {
+                        return self.fail(
+                            Diagnostic::error(at, format!("`{}` is not a size", shorten(&text)))
+                                .with_help(help),
+                        );
+                    }
+                }
+            }
+        };
+        Some(RunMount::Tmpfs { target, size })
+    }
+
+    pub(super) fn bind(&mut self, m: &spec::MountSpec, span: Span) -> Option<RunMount> {
+        let from = match &m.from {
+            Some(f) => self.source(f, None, true),
+            None => Source::Context,
+        };
+        let source = match &m.source {
+            Some(src) => self.expand_text(&src.value, located(src, span))?,
+            None => "/".to_owned(),
+        };
+        let source_span = m.source.as_ref().map_or(span, |s| located(s, span));
+        let source = self.inside(&source, source_span)?;
+        let target_span = located(&m.target, span);
+        let target = self.expand_text(&m.target.value, target_span)?;
+        let target = self.abs_path(target, target_span)?;
+        Some(RunMount::Bind {
+            from,
+            source,
+            target,
+            rw: m.rw.as_ref().is_some_and(|r| r.value),
+        })
+    }
+}
