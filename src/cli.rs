@@ -60,6 +60,12 @@ pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
     match compile::plan(&bytes, opts) {
         Ok((parsed, plan)) => {
             report(file, &bytes, &compile::warnings(&parsed, &plan, &bytes));
+            // Some mistakes show only when the stages are put together (an `env` value
+            // that names nothing, on a base with no environment). What lowering without
+            // base configs assumes is left to `llb`: the build reads the real ones.
+            if let Err(diags) = crate::lower::lower(&plan, &LowerOptions::default()) {
+                return report(file, &bytes, &diags);
+            }
             let target = &plan.stages[plan.target].name;
             let n = plan.stages.len();
             let stages = if n == 1 { "stage" } else { "stages" };
@@ -91,6 +97,7 @@ pub fn llb(file: &Path, opts: &Result<BuildOptions, String>, dump: bool) -> Exit
     };
     match compile::compile(&bytes, opts, &lower_opts) {
         Ok(lowered) => {
+            report(file, &bytes, &lowered.warnings);
             let out = if dump {
                 let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition))
                     .expect("json");

@@ -155,5 +155,7 @@ pub(super) fn assemble(
         labels,
         ignore,
         warnings: Vec::new(),
+        args: Default::default(),
+        proxy: Default::default(),
     }
 }

@@ -152,8 +152,8 @@ fn run_gets_only_the_args_it_uses() {
     assert_eq!(
         r.env,
         vec![
-            ("A".to_owned(), "one".to_owned()),
-            ("TARGETARCH".to_owned(), "amd64".to_owned())
+            ("A".to_owned(), EnvValue::Fixed("one".to_owned())),
+            ("TARGETARCH".to_owned(), EnvValue::Fixed("amd64".to_owned()))
         ]
     );
 }
@@ -258,7 +258,10 @@ fn named_contexts_win_over_stages_and_images() {
 #[test]
 fn env_without_value_is_empty_and_version_must_be_one() {
     let p = ok("version: 1\nstages:\n  s:\n    from: scratch\n    env:\n      A:\n");
-    assert_eq!(p.stages[0].env, vec![("A".to_owned(), String::new())]);
+    assert_eq!(
+        p.stages[0].env,
+        vec![("A".to_owned(), EnvValue::Fixed(String::new()))]
+    );
     let d = errs("version: 2\nstages:\n  s:\n    from: scratch\n");
     assert_eq!(d[0].message, "version `2` is not supported");
 }

@@ -4,10 +4,12 @@
 
 mod de;
 mod parse;
+mod position;
 mod schema;
 
 pub use de::{Command, OneOrMany, OrderedMap, Short, Spanned, Text, span_of};
 pub use parse::{MAX_FILE_BYTES, parse, too_big};
+pub use position::within;
 pub use schema::schema;
 
 use de::{FromShorthand, unlocated};
@@ -27,6 +29,10 @@ pub struct Stagefile {
     pub labels: OrderedMap<Text>,
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
+    /// The text the file was read from, to place errors inside multi-line values.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub source: String,
 }
 
 /// One stage: a base, some steps, and the image config it produces.
@@ -98,6 +104,8 @@ pub struct Step {
     pub parents: Option<Spanned<bool>>,
     pub checksum: Option<Spanned<String>>,
     pub content: Option<Spanned<String>>,
+    /// `false` writes `content` as it is, without expanding variables.
+    pub expand: Option<Spanned<bool>>,
     pub mode: Option<Spanned<Text>>,
 }
 
@@ -229,5 +237,5 @@ pub const STAGE_KEYS: &[&str] = &[
 pub const STEP_KEYS: &[&str] = &[
     "run", "copy", "add", "file", "cache", "secret", "ssh", "tmpfs", "mount", "network",
     "security", "env", "workdir", "user", "args", "from", "to", "chown", "chmod", "exclude",
-    "link", "parents", "checksum", "content", "mode",
+    "link", "parents", "checksum", "content", "expand", "mode",
 ];
