@@ -79,7 +79,8 @@ RUN hello > /out && echo "$PATH" > /path
     let ours = build.run().success();
     let twin = build.run_file("Dockerfile", &[]).success();
 
-    let want_path = "/app/bin:/opt/tool/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    let want_path =
+        "/app/bin:/opt/tool/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     for built in [&ours, &twin] {
         assert!(
             env_of(&built.image).contains(&format!("PATH={want_path}")),
@@ -99,7 +100,10 @@ RUN hello > /out && echo "$PATH" > /path
     let mut twin_env = env_of(&twin.image);
     ours_env.sort();
     twin_env.sort();
-    assert_eq!(ours_env, twin_env, "the Stagefile's Env and the Dockerfile's");
+    assert_eq!(
+        ours_env, twin_env,
+        "the Stagefile's Env and the Dockerfile's"
+    );
 }
 
 #[test]
@@ -165,7 +169,10 @@ fn proxy_args_reach_run_steps_stay_out_of_the_image_and_keep_the_cache() {
         assert!(cached, "{file}: `{name}` ran again:\n{}", again.output());
         assert_eq!(cat(&again.image, "/p"), written[written.len() - 1]);
     }
-    assert_eq!(written[0], written[1], "the Stagefile's step and the Dockerfile's");
+    assert_eq!(
+        written[0], written[1],
+        "the Stagefile's step and the Dockerfile's"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -222,9 +229,8 @@ fn an_arg_default_cycle_is_refused_at_its_line() {
     if !engine_enabled() {
         return;
     }
-    let build = Build::new().stagefile(
-        "args:\n  A: ${B}-a\n  B: ${A}-b\nstages:\n  app:\n    from: busybox:1.35\n",
-    );
+    let build = Build::new()
+        .stagefile("args:\n  A: ${B}-a\n  B: ${A}-b\nstages:\n  app:\n    from: busybox:1.35\n");
     let built = build.run().failure();
     built.assert_output_contains("refer to each other: A → B → A");
     built.assert_names_line(&[line_of(&build.stagefile_text(), "A: ${B}")]);
