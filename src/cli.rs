@@ -156,6 +156,7 @@ pub fn llb(
     };
     match lower::lower(&plan, &lower_opts) {
         Ok(lowered) => {
+            report(name, bytes, &lowered.warnings);
             let out = if dump {
                 let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition))
                     .expect("json");

@@ -1,5 +1,8 @@
 //! Plan → LLB: each stage becomes a chain of ops on its base, and an image config.
 
+mod env;
+mod proxy;
+
 use crate::diag::{Diagnostic, Span};
 use crate::image::{Healthcheck as ImageHealthcheck, Image};
 use crate::llb::{self, ExecMount, FileOp, Meta, MountKind, Output, SourceMap};
@@ -38,12 +41,16 @@ pub struct LowerOptions<'a> {
 pub struct Lowered {
     pub definition: pb::Definition,
     pub image: Image,
+    /// What lowering had to assume (an offline base's environment), located.
+    pub warnings: Vec<Diagnostic>,
 }
 
 struct StageResult {
     fs: Option<Output>,
     /// Taken by the last stage built on it, so a long chain is not copied at each link.
     image: Option<Image>,
+    /// What the stages built on this one know of the environment they inherit.
+    inherited: env::Inherited,
     /// Stages yet to take this one's config as their base (plus one for the target).
     config_users: usize,
 }
@@ -55,7 +62,9 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         context: None,
         plan,
         diags: Vec::new(),
+        warnings: Vec::new(),
         graph_bytes: 0,
+        proxy: proxy::proxy_env(&plan.proxy),
     };
     let mut config_users = vec![0; plan.stages.len()];
     config_users[plan.target] += 1;
@@ -68,16 +77,17 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         if cx.graph_bytes > MAX_GRAPH_BYTES {
             break;
         }
-        let (fs, image) = cx.stage(stage);
+        let (fs, image, inherited) = cx.stage(stage);
         cx.results.push(StageResult {
             fs,
             // A config no stage builds on is not kept: a file can have thousands.
             image: (users > 0).then_some(image),
+            inherited,
             config_users: users,
         });
     }
     if !cx.diags.is_empty() {
-        return Err(cx.diags);
+        return Err(crate::plan::capped(cx.diags));
     }
     let target_result = cx.results.swap_remove(plan.target);
     let mut result = StageOutput {
@@ -119,6 +129,7 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
     Ok(Lowered {
         definition,
         image: result.image,
+        warnings: cx.warnings,
     })
 }
 
@@ -133,8 +144,11 @@ struct Lowering<'a> {
     results: Vec<StageResult>,
     context: Option<Output>,
     diags: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
     /// What the graph and the configs copied so far weigh; see [`MAX_GRAPH_BYTES`].
     graph_bytes: usize,
+    /// The proxy settings every `run` step gets.
+    proxy: Option<llb::ProxyEnv>,
 }
 
 /// Some parts of the graph grow with a product of the file's parts: every `run` op
@@ -160,10 +174,11 @@ impl Lowering<'_> {
         true
     }
 
-    fn stage(&mut self, stage: &StagePlan) -> (Option<Output>, Image) {
+    fn stage(&mut self, stage: &StagePlan) -> (Option<Output>, Image, env::Inherited) {
         let total = stage.steps.len() + 1;
         let prefix = |k: usize| format!("[{} {k}/{total}]", stage.name);
         let platform = stage.platform.to_pb();
+        let mut inherited = env::Inherited::default();
         let (mut fs, mut image) = match &stage.base {
             Source::Scratch => (None, Image::scratch(&stage.platform)),
             Source::Context | Source::Local(_) => (
@@ -172,6 +187,9 @@ impl Lowering<'_> {
             ),
             Source::Input(name) => {
                 let image = self.opts.input_configs.get(name).cloned();
+                if image.is_none() {
+                    inherited = env::Inherited::unknown(format!("input `{name}`"));
+                }
                 let image = image.unwrap_or_else(|| Image::scratch(&stage.platform));
                 self.graph_bytes += weight(&image);
                 (self.source_fs(&stage.base, &platform), image)
@@ -179,6 +197,7 @@ impl Lowering<'_> {
             Source::Stage(i) => {
                 let base = &mut self.results[*i];
                 base.config_users -= 1;
+                inherited = base.inherited.clone();
                 let image = match base.config_users {
                     0 => base.image.take(),
                     _ => {
@@ -200,19 +219,29 @@ impl Lowering<'_> {
                     .opts
                     .base_configs
                     .get(&(r.clone(), stage.platform.clone()))
-                    .cloned()
-                    .unwrap_or_else(|| Image::scratch(&stage.platform));
+                    .cloned();
+                if image.is_none() {
+                    inherited = env::Inherited::unknown(format!("image `{r}`"));
+                }
+                let image = image.unwrap_or_else(|| Image::scratch(&stage.platform));
                 self.graph_bytes += weight(&image);
                 (Some(fs), image)
             }
         };
         image.set_platform(&stage.platform);
-        if self.over_budget(stage.from_span) {
-            return (fs, image);
+        // As the Dockerfile frontend does: a base without a search path gets BuildKit's.
+        if image.env("PATH").is_none() && stage.platform.os != "windows" {
+            image.config.env.push(format!("PATH={}", llb::DEFAULT_PATH));
         }
+        if self.over_budget(stage.from_span) {
+            return (fs, image, inherited);
+        }
+        let mut stage_env = env::StageEnv::new(&self.plan.args, inherited);
         for (k, v) in &stage.env {
-            image.set_env(k, v);
-            image.add_history(format!("ENV {k}={v}"), true);
+            if let Some(v) = stage_env.stage_entry(k, v, &image) {
+                image.set_env(k, &v);
+                image.add_history(format!("ENV {k}={v}"), true);
+            }
         }
         if let Some(shell) = &stage.shell {
             image.config.shell = Some(shell.clone());
@@ -264,7 +293,12 @@ impl Lowering<'_> {
                 continue;
             }
             fs = match &step.kind {
-                StepKind::Run(run) => Some(self.run(fs, &mut image, run, &platform, meta)),
+                StepKind::Run(run) => {
+                    let Some(env) = stage_env.step(&run.env, &image) else {
+                        continue;
+                    };
+                    Some(self.run(fs, &mut image, run, &env, &platform, meta))
+                }
                 StepKind::Copy(copy) => self.copy(fs, &mut image, copy, &platform, meta),
                 StepKind::Add(add) => self.add(fs, &mut image, add, meta),
                 StepKind::File(file) => self.file(fs, &mut image, file, meta),
@@ -274,7 +308,10 @@ impl Lowering<'_> {
             }
         }
         apply_config(&mut image, stage);
-        (fs, image)
+        let inherited = stage_env.inherited();
+        self.diags.append(&mut stage_env.diags);
+        self.warnings.append(&mut stage_env.warnings);
+        (fs, image, inherited)
     }
 
     /// The stage's user (its own or the base's) owns the workdir it creates, as Docker's
@@ -379,6 +416,7 @@ impl Lowering<'_> {
         fs: Option<Output>,
         image: &mut Image,
         run: &RunStep,
+        run_env: &[(String, String)],
         platform: &pb::Platform,
         meta: impl Fn(String) -> Meta,
     ) -> Output {
@@ -395,9 +433,9 @@ impl Lowering<'_> {
         // The step's args and env replace inherited variables of the same name; one pass,
         // as both lists can be long.
         let own: std::collections::BTreeSet<&str> =
-            run.env.iter().map(|(k, _)| k.as_str()).collect();
+            run_env.iter().map(|(k, _)| k.as_str()).collect();
         env.retain(|e| e.split_once('=').is_none_or(|(n, _)| !own.contains(n)));
-        env.extend(run.env.iter().map(|(k, v)| format!("{k}={v}")));
+        env.extend(run_env.iter().map(|(k, v)| format!("{k}={v}")));
         self.graph_bytes += args.iter().chain(&env).map(|s| cost(s)).sum::<usize>();
         let cwd = match &run.workdir {
             Some(w) => join(&current_dir(image), w),
@@ -415,6 +453,7 @@ impl Lowering<'_> {
             ..Default::default()
         };
         let mut exec = llb::Exec::new(fs, pb::Meta::default(), platform.clone());
+        exec.proxy_env = self.proxy.clone();
         let mut ssh_count = 0;
         for m in &run.mounts {
             match m {
@@ -572,7 +611,7 @@ impl Lowering<'_> {
             Security::Insecure => pb::SecurityMode::Insecure,
         };
         // History shows the command with the args it received, as Dockerfile history does.
-        let args_note: Vec<String> = run.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let args_note: Vec<String> = run_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let prefix = if args_note.is_empty() {
             String::new()
         } else {

@@ -494,3 +494,55 @@ fn value_errors_name_the_line_of_the_item() {
     assert!(err.contains("`lots` is not a size"), "{err}");
     assert!(err.contains("Stagefile:7:"), "{err}");
 }
+
+#[test]
+fn llb_says_what_it_assumes_of_a_base_it_cannot_see() {
+    let src =
+        "stages:\n  app:\n    from: busybox:1.35\n    env:\n      PATH: /opt/tool/bin:${PATH}\n";
+    let out = Test::new("assumed-path", src)
+        .args(&["llb", "Stagefile", "--dump"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning:"), "{err}");
+    assert!(err.contains("Stagefile:5:7"), "{err}");
+    assert!(
+        err.contains("`PATH` is assumed BuildKit's default `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`"),
+        "{err}"
+    );
+    // `check` accepts the file without the warning: a build reads the base's config.
+    let out = Test::new("assumed-path-check", src)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("assumed"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_places_a_file_content_error_on_its_line_and_offers_the_escape() {
+    let src = "stages:\n  app:\n    from: busybox:1.35\n    steps:\n      - file: /entry.sh\n        content: |\n          #!/bin/sh\n          exec /server --home \"$HOME\"\n";
+    let out = Test::new("content-line", src)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("variable `HOME` is not defined"), "{err}");
+    assert!(err.contains("Stagefile:8:32"), "{err}");
+    assert!(err.contains("write `$$HOME`"), "{err}");
+}
+
+#[test]
+fn check_reports_an_env_name_nothing_defines_on_an_empty_base() {
+    let src = "stages:\n  app:\n    from: scratch\n    env:\n      A: ${NOPE}\n";
+    let out = Test::new("env-nothing", src)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("variable `NOPE` is not defined"), "{err}");
+    assert!(err.contains("Stagefile:5:7"), "{err}");
+}

@@ -202,9 +202,16 @@ pub async fn build(mut client: Client, env: Env) -> Result<fe::Result, Status> {
     };
 
     let mut solved = Vec::with_capacity(plans.len());
-    for (platform, plan) in platforms.iter().zip(&plans) {
+    for (n, (platform, plan)) in platforms.iter().zip(&plans).enumerate() {
         let lowered = lower::lower(plan, &lower_opts)
             .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        // What lowering assumed (an `input:` context without a config) is the same for
+        // every platform: said once.
+        if n == 0 && caps.contains("gateway.warnings") {
+            for w in &lowered.warnings {
+                warn(&mut client, &load_vertex, &filename, &data, w).await;
+            }
+        }
         if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
             // The line goes in the text too: old engines do not show source details.
             let at = line.map_or(String::new(), |l| format!("{filename}:{l}: "));

@@ -109,6 +109,20 @@ fn exec(e: &pb::ExecOp) -> Value {
     if !meta.user.is_empty() {
         o.insert("user".into(), json!(meta.user));
     }
+    if let Some(p) = &meta.proxy_env {
+        let set: Map<String, Value> = [
+            ("http_proxy", &p.http_proxy),
+            ("https_proxy", &p.https_proxy),
+            ("ftp_proxy", &p.ftp_proxy),
+            ("no_proxy", &p.no_proxy),
+            ("all_proxy", &p.all_proxy),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), json!(v)))
+        .collect();
+        o.insert("proxy".into(), Value::Object(set));
+    }
     let mounts: Vec<Value> = e
         .mounts
         .iter()

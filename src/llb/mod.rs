@@ -217,6 +217,17 @@ pub enum MountKind {
     Ssh(pb::SshOpt),
 }
 
+/// Proxy settings BuildKit gives a process as `HTTP_PROXY`/`http_proxy` and so on,
+/// outside its cache key (Docker's predefined proxy args). Empty fields are not set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProxyEnv {
+    pub http_proxy: String,
+    pub https_proxy: String,
+    pub ftp_proxy: String,
+    pub no_proxy: String,
+    pub all_proxy: String,
+}
+
 /// An exec op under construction.
 #[derive(Debug)]
 pub struct Exec {
@@ -226,6 +237,7 @@ pub struct Exec {
     pub network: pb::NetMode,
     pub security: pb::SecurityMode,
     pub secret_env: Vec<pb::SecretEnv>,
+    pub proxy_env: Option<ProxyEnv>,
     pub platform: pb::Platform,
 }
 
@@ -238,6 +250,7 @@ impl Exec {
             network: pb::NetMode::Unset,
             security: pb::SecurityMode::Sandbox,
             secret_env: Vec::new(),
+            proxy_env: None,
             platform,
         }
     }
@@ -331,8 +344,19 @@ impl Exec {
         if !self.secret_env.is_empty() {
             meta = meta.cap("exec.secretenv");
         }
+        let mut exec_meta = self.meta;
+        if let Some(p) = self.proxy_env {
+            meta = meta.cap("exec.meta.proxyenv");
+            exec_meta.proxy_env = Some(pb::ProxyEnv {
+                http_proxy: p.http_proxy,
+                https_proxy: p.https_proxy,
+                ftp_proxy: p.ftp_proxy,
+                no_proxy: p.no_proxy,
+                all_proxy: p.all_proxy,
+            });
+        }
         let op = pb::ExecOp {
-            meta: Some(self.meta),
+            meta: Some(exec_meta),
             mounts,
             network: self.network as i32,
             security: self.security as i32,

@@ -163,5 +163,7 @@ pub(super) fn assemble(
         ignore,
         warnings: Vec::new(),
         lint: Default::default(),
+        args: Default::default(),
+        proxy: Default::default(),
     }
 }

@@ -3,11 +3,15 @@
 //!
 //! This room knows nothing of YAML syntax or gRPC; it speaks in spans and plain values.
 
+mod args;
 mod config;
+mod content;
+mod env;
 mod graph;
 pub mod healthcheck;
 mod mounts;
 pub mod ports;
+mod proxy;
 pub mod reference;
 mod size;
 mod stage;
@@ -20,6 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use vars::Scope;
 
 pub use crate::spec::Command;
+pub use env::EnvValue;
+pub use proxy::Proxy;
 
 /// What the build was asked for, from BuildKit's options or the CLI.
 #[derive(Clone, Debug)]
@@ -75,6 +81,11 @@ pub struct Plan {
     pub warnings: Vec<Diagnostic>,
     /// Which lint rules run and whether their findings fail the build.
     pub lint: crate::lint::control::Control,
+    /// The args and platform args with their values: what `env` values that refer to
+    /// the inherited environment see besides it, when lowering expands them.
+    pub args: Scope,
+    /// Docker's predefined proxy args given with `--build-arg`, for every `run` step.
+    pub proxy: Proxy,
 }
 
 #[derive(Debug)]
@@ -86,7 +97,7 @@ pub struct StagePlan {
     pub base: Base,
     pub platform: Platform,
     pub workdir: Option<String>,
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(String, EnvValue)>,
     pub user: Option<String>,
     pub shell: Option<Vec<String>>,
     pub steps: Vec<StepPlan>,
@@ -194,7 +205,7 @@ pub enum StepKind {
 pub struct RunStep {
     pub command: Command,
     /// Args the step uses and the step's own `env`, in a stable order.
-    pub env: Vec<(String, String)>,
+    pub env: Vec<(String, EnvValue)>,
     pub workdir: Option<String>,
     pub user: Option<String>,
     pub mounts: Vec<RunMount>,
@@ -401,7 +412,14 @@ fn plan_stages(
 ) -> Result<Plan, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let names = stage_names(file, &mut diags);
-    let global = global_scope(file, opts);
+    let global = match global_scope(file, opts) {
+        Ok(scope) => scope,
+        Err(mut d) => {
+            // Nothing else is worth checking with args that have no value.
+            diags.append(&mut d);
+            return Err(capped(diags));
+        }
+    };
 
     // Resolve every stage, reachable or not, so `check` reports problems anywhere.
     let mut resolved = Vec::new();
@@ -409,7 +427,7 @@ fn plan_stages(
         if diags.len() >= MAX_ERRORS {
             break;
         }
-        match stage::resolve(index, name, stage, &names, &global, opts) {
+        match stage::resolve(index, name, stage, &names, &global, opts, &file.source) {
             Ok(r) => resolved.push(r),
             Err(mut d) => diags.append(&mut d),
         }
@@ -468,6 +486,8 @@ fn plan_stages(
     let order = graph::build_order(&roots, &resolved).map_err(|d| vec![d])?;
     let mut plan = graph::assemble(file_labels, ignore, opts, resolved, &order, target);
     plan.warnings = unused_build_args(file, opts);
+    plan.args = global;
+    plan.proxy = Proxy::from_build_args(&opts.build_args);
     Ok(plan)
 }
 
@@ -477,7 +497,7 @@ pub const MAX_ERRORS: usize = 100;
 
 /// Keeps the first `MAX_ERRORS` errors and, when there were that many, says the check
 /// stopped there.
-fn capped(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub(crate) fn capped(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if diags.len() >= MAX_ERRORS {
         diags.truncate(MAX_ERRORS);
         let span = diags[MAX_ERRORS - 1].span;
@@ -492,20 +512,9 @@ fn capped(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags
 }
 
-/// Build args BuildKit or the engine consume themselves, never declared in a file.
-const BUILTIN_ARGS: &[&str] = &[
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "FTP_PROXY",
-    "ftp_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "SOURCE_DATE_EPOCH",
-];
+/// Build args BuildKit or the engine consume themselves, never declared in a file
+/// (besides the proxy args).
+const BUILTIN_ARGS: &[&str] = &["SOURCE_DATE_EPOCH"];
 
 /// `--build-arg` values the file never declares are most likely typos.
 fn unused_build_args(file: &Stagefile, opts: &BuildOptions) -> Vec<Diagnostic> {
@@ -518,7 +527,11 @@ fn unused_build_args(file: &Stagefile, opts: &BuildOptions) -> Vec<Diagnostic> {
     opts.build_args
         .keys()
         .filter(|k| !declared.contains(&k.as_str()))
-        .filter(|k| !k.starts_with("BUILDKIT_") && !BUILTIN_ARGS.contains(&k.as_str()))
+        .filter(|k| {
+            !k.starts_with("BUILDKIT_")
+                && !BUILTIN_ARGS.contains(&k.as_str())
+                && !proxy::is_proxy_arg(k)
+        })
         .map(|k| {
             let d = Diagnostic::warning(
                 span,
@@ -584,7 +597,7 @@ pub fn valid_stage_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
-fn global_scope(file: &Stagefile, opts: &BuildOptions) -> Scope {
+fn global_scope(file: &Stagefile, opts: &BuildOptions) -> Result<Scope, Vec<Diagnostic>> {
     let mut scope = Scope::default();
     let platform_values = |p: &Platform, prefix: &str, scope: &mut Scope| {
         scope.set(format!("{prefix}PLATFORM"), Some(p.to_string()));
@@ -597,15 +610,8 @@ fn global_scope(file: &Stagefile, opts: &BuildOptions) -> Scope {
     };
     platform_values(&opts.target_platform, "TARGET", &mut scope);
     platform_values(&opts.build_platform, "BUILD", &mut scope);
-    for (name, default) in file.args.iter() {
-        let value = opts
-            .build_args
-            .get(&name.value)
-            .cloned()
-            .or_else(|| default.as_ref().map(|t| t.0.clone()));
-        scope.set(name.value.clone(), value);
-    }
-    scope
+    args::resolve(file, opts, &mut scope)?;
+    Ok(scope)
 }
 
 fn select_target(
@@ -636,7 +642,12 @@ pub(crate) fn expand(scope: &Scope, value: &spec::Spanned<String>) -> Result<Str
 }
 
 pub(crate) fn expand_at(scope: &Scope, text: &str, span: Span) -> Result<String, Diagnostic> {
-    scope.expand(text).map_err(|e| match e {
+    scope.expand(text).map_err(|e| expand_error(e, span))
+}
+
+/// The located diagnostic for a failed expansion.
+pub(crate) fn expand_error(e: vars::ExpandError, span: Span) -> Diagnostic {
+    match e {
         vars::ExpandError::Undefined { name, defined } => {
             let d = Diagnostic::error(span, format!("variable `{name}` is not defined"));
             match suggest(&name, defined.iter().map(String::as_str)) {
@@ -657,7 +668,14 @@ pub(crate) fn expand_at(scope: &Scope, text: &str, span: Span) -> Result<String,
             "pass --build-arg {name}=…, give it a default under `args`, or write `${{{name}:-}}`"
         )),
         vars::ExpandError::Syntax(msg) => Diagnostic::error(span, msg),
-    })
+        vars::ExpandError::Deferred { name } => Diagnostic::error(
+            span,
+            format!("`{name}` is set from the inherited environment, which only `env` values can refer to"),
+        )
+        .with_help(format!(
+            "its value is known once the base is; use `${name}` in a `run` step, where the shell expands it"
+        )),
+    }
 }
 
 #[cfg(test)]

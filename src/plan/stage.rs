@@ -15,6 +15,8 @@ pub(super) struct Resolved {
 
 pub(super) struct Ctx<'a> {
     names: &'a StageNames,
+    /// The file's text, to place errors inside multi-line values.
+    source: &'a str,
     named_contexts: &'a BTreeMap<String, Source>,
     scope: Scope,
     /// Names that are args (user or platform), for passing the used ones to `run`.
@@ -31,9 +33,11 @@ pub(super) fn resolve(
     names: &StageNames,
     global: &Scope,
     opts: &BuildOptions,
+    source: &str,
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let mut cx = Ctx {
         names,
+        source,
         named_contexts: &opts.named_contexts,
         scope: global.clone(),
         arg_names: global.names().map(str::to_owned).collect(),
@@ -44,10 +48,13 @@ pub(super) fn resolve(
     let mut env = Vec::new();
     for (key, value) in stage.env.iter() {
         check_env_name(&mut cx, key);
-        let value = value.as_ref().map_or("", |v| v.0.as_str());
-        if let Some(v) = cx.expand_text(value, span_of(key)) {
-            cx.scope.set(key.value.clone(), Some(v.clone()));
-            env.push((key.value.clone(), v));
+        if cx.full() {
+            break;
+        }
+        let text = value.as_ref().map_or("", |v| v.0.as_str());
+        match super::env::stage_entry(&mut cx.scope, &key.value, text, span_of(key)) {
+            Ok(v) => env.push((key.value.clone(), v)),
+            Err(d) => cx.diags.push(d),
         }
     }
     for a in &stage.args {
@@ -285,7 +292,7 @@ impl Ctx<'_> {
     /// Refuses options that belong to another kind of step.
     fn check_options(&mut self, s: &Step, kind: &str) {
         let sp = |o: Option<Span>| o;
-        let present: [(&str, Option<Span>, &[&str]); 22] = [
+        let present: [(&str, Option<Span>, &[&str]); 23] = [
             ("cache", sp(s.cache.as_ref().map(span_of)), &["run"]),
             ("secret", s.secret.as_ref().map(span_of), &["run"]),
             ("ssh", s.ssh.as_ref().map(span_of), &["run"]),
@@ -315,6 +322,7 @@ impl Ctx<'_> {
                 &["add"],
             ),
             ("content", s.content.as_ref().map(span_of), &["file"]),
+            ("expand", s.expand.as_ref().map(span_of), &["file"]),
             ("mode", s.mode.as_ref().map(span_of), &["file"]),
         ];
         for (key, span, kinds) in present {
@@ -356,10 +364,10 @@ impl Ctx<'_> {
         wanted.extend(self.stage_args.iter().cloned());
         wanted.sort();
         wanted.dedup();
-        let mut env: Vec<(String, String)> = wanted
+        let mut env: Vec<(String, EnvValue)> = wanted
             .into_iter()
             .filter_map(|n| match self.scope.get(&n) {
-                Some(Some(v)) => Some((n, v.clone())),
+                Some(Some(v)) => Some((n, EnvValue::Fixed(v.clone()))),
                 _ => None,
             })
             .collect();
@@ -368,8 +376,14 @@ impl Ctx<'_> {
         env.retain(|(n, _)| !own.contains(n.as_str()));
         for (k, v) in s.env.iter() {
             check_env_name(self, k);
-            let v = self.expand_text(v.as_ref().map_or("", |v| v.0.as_str()), span_of(k))?;
-            env.push((k.value.clone(), v));
+            if self.full() {
+                return None;
+            }
+            let text = v.as_ref().map_or("", |v| v.0.as_str());
+            match super::env::value(&self.scope, text, span_of(k)) {
+                Ok(v) => env.push((k.value.clone(), v)),
+                Err(d) => return self.fail(d),
+            }
         }
         let mut mounts = Vec::new();
         if let Some(cache) = &s.cache {
@@ -509,8 +523,13 @@ impl Ctx<'_> {
     fn file(&mut self, s: &Step) -> Option<FileStep> {
         let file = s.file.as_ref().expect("checked by caller");
         let path = self.expand(file)?;
+        let verbatim = s.expand.as_ref().is_some_and(|e| !e.value);
         let content = match &s.content {
-            Some(c) => self.expand(c)?,
+            Some(c) if verbatim => c.value.clone(),
+            Some(c) => match super::content::expand(&self.scope, c, self.source) {
+                Ok(text) => text,
+                Err(d) => return self.fail(d),
+            },
             None => String::new(),
         };
         let mode = match &s.mode {

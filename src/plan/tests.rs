@@ -152,8 +152,8 @@ fn run_gets_only_the_args_it_uses() {
     assert_eq!(
         r.env,
         vec![
-            ("A".to_owned(), "one".to_owned()),
-            ("TARGETARCH".to_owned(), "amd64".to_owned())
+            ("A".to_owned(), EnvValue::Fixed("one".to_owned())),
+            ("TARGETARCH".to_owned(), EnvValue::Fixed("amd64".to_owned()))
         ]
     );
 }
@@ -258,7 +258,10 @@ fn named_contexts_win_over_stages_and_images() {
 #[test]
 fn env_without_value_is_empty_and_version_must_be_one() {
     let p = ok("version: 1\nstages:\n  s:\n    from: scratch\n    env:\n      A:\n");
-    assert_eq!(p.stages[0].env, vec![("A".to_owned(), String::new())]);
+    assert_eq!(
+        p.stages[0].env,
+        vec![("A".to_owned(), EnvValue::Fixed(String::new()))]
+    );
     let d = errs("version: 2\nstages:\n  s:\n    from: scratch\n");
     assert_eq!(d[0].message, "version `2` is not supported");
 }
@@ -362,4 +365,90 @@ fn chown_refuses_what_is_not_a_name_and_names_on_a_linked_copy() {
     // Numbers need no lookup, so a linked copy takes them.
     let numeric = "stages:\n  a:\n    from: busybox:1.35\n    steps:\n      - copy: x\n        chown: \"10:20\"\n        link: true\n";
     assert_eq!(owners(numeric).len(), 1);
+}
+
+#[test]
+fn arg_defaults_use_other_args_in_any_order() {
+    let src = "args:\n  IMAGE: ${REPO}:${TAG}\n  REPO: docker.io/library/busybox\n  TAG: \"1.35\"\nstages:\n  s:\n    from: ${IMAGE}\n";
+    let p = ok(src);
+    assert_eq!(
+        p.stages[0].base,
+        Source::Image("docker.io/library/busybox:1.35".into())
+    );
+    // A --build-arg replaces a default, and the args built on it use it.
+    let opts = BuildOptions {
+        build_args: [("TAG".to_owned(), "1.36".to_owned())].into(),
+        ..Default::default()
+    };
+    let p = plan_of(src, &opts).unwrap();
+    assert_eq!(
+        p.stages[0].base,
+        Source::Image("docker.io/library/busybox:1.36".into())
+    );
+    // A --build-arg is taken as given, not expanded.
+    let opts = BuildOptions {
+        build_args: [("IMAGE".to_owned(), "busybox:${TAG}".to_owned())].into(),
+        ..Default::default()
+    };
+    assert!(plan_of(src, &opts).is_err());
+}
+
+#[test]
+fn arg_default_cycles_and_undefined_names_are_located() {
+    let d = errs("args:\n  A: ${B}x\n  B: ${C:-}\n  C: $A\nstages:\n  s:\n    from: scratch\n");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].span.line, d[0].span.column), (2, 3));
+    assert!(d[0].message.contains("A → B → C → A"), "{}", d[0].message);
+    let d = errs("args:\n  A: ${A}\nstages:\n  s:\n    from: scratch\n");
+    assert_eq!(d[0].message, "the default of arg `A` refers to itself");
+    let d = errs(
+        "args:\n  A: x\n  B: ${NOPE}\n  C: ${UNSET}\n  UNSET:\nstages:\n  s:\n    from: scratch\n",
+    );
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!(d[0].span.line, 3);
+    assert_eq!(d[0].message, "variable `NOPE` is not defined");
+    assert_eq!(d[1].span.line, 4);
+    assert_eq!(d[1].message, "arg `UNSET` has no value");
+}
+
+#[test]
+fn file_content_errors_are_placed_inside_the_block() {
+    let src = "stages:\n  s:\n    from: scratch\n    steps:\n      - file: /run.sh\n        content: |\n          #!/bin/sh\n          cd $$HOME\n          exec /app \"$HOME\"\n";
+    let d = errs(src);
+    assert_eq!(
+        (d[0].span.line, d[0].span.column, d[0].span.len),
+        (9, 22, 5)
+    );
+    let help = d[0].help.as_deref().unwrap();
+    assert!(
+        help.starts_with("for the script to read it when it runs, write `$$HOME`"),
+        "{help}"
+    );
+    assert!(help.contains("expand: false"), "{help}");
+    // `expand: false` writes the content as it is.
+    let p = ok(&format!("{src}        expand: false\n"));
+    let StepKind::File(f) = &p.stages[0].steps[0].kind else {
+        panic!()
+    };
+    assert_eq!(f.content, "#!/bin/sh\ncd $$HOME\nexec /app \"$HOME\"\n");
+    let d = errs(
+        "stages:\n  s:\n    from: scratch\n    steps:\n      - copy: x\n        expand: false\n",
+    );
+    assert_eq!(d[0].message, "`expand` is not an option of a `copy` step");
+}
+
+#[test]
+fn proxy_build_args_need_no_declaration() {
+    let opts = BuildOptions {
+        build_args: [
+            ("http_proxy".to_owned(), "http://p:3128".to_owned()),
+            ("NO_PROXY".to_owned(), "localhost".to_owned()),
+        ]
+        .into(),
+        ..Default::default()
+    };
+    let p = plan_of("stages:\n  s:\n    from: scratch\n", &opts).unwrap();
+    assert_eq!(p.proxy.http.as_deref(), Some("http://p:3128"));
+    assert_eq!(p.proxy.no.as_deref(), Some("localhost"));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }

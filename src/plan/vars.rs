@@ -1,13 +1,16 @@
 //! Variable expansion: `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME:+alt}`, `$$`.
 
 use crate::diag::shorten;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The variables visible to one field: name → value, where `None` is an arg declared
 /// without a default and not given with `--build-arg`.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     vars: BTreeMap<String, Option<String>>,
+    /// `env` entries whose value is known only when the base's environment is (they
+    /// refer to it); the names are defined, their values are not yet.
+    deferred: BTreeSet<String>,
 }
 
 /// How deep `${A:-${B:-…}}` defaults may nest; real files use two or three levels.
@@ -16,18 +19,58 @@ pub const MAX_NESTING: usize = 32;
 /// Why an expansion failed; the caller attaches the location.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ExpandError {
-    Undefined { name: String, defined: Vec<String> },
-    Unset { name: String },
+    Undefined {
+        name: String,
+        defined: Vec<String>,
+    },
+    Unset {
+        name: String,
+    },
     Syntax(String),
+    /// The name's value comes from the inherited environment, not known yet.
+    Deferred {
+        name: String,
+    },
+}
+
+/// An expansion error and the byte offset, in the expanded text, of the `$` that caused it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Located {
+    pub error: ExpandError,
+    pub offset: usize,
+}
+
+/// What a name that is neither set nor declared means to an expansion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unknown {
+    /// An error that names it.
+    Error,
+    /// `ExpandError::Deferred`: the text is expanded later, once the inherited
+    /// environment is known (`env` values). `${NAME:-…}` defers too, since the
+    /// inherited environment may set the name.
+    Defer,
 }
 
 impl Scope {
     pub fn set(&mut self, name: impl Into<String>, value: Option<String>) {
-        self.vars.insert(name.into(), value);
+        let name = name.into();
+        self.deferred.remove(&name);
+        self.vars.insert(name, value);
+    }
+
+    /// Marks `name` as defined with a value known only later (see [`Unknown::Defer`]).
+    pub fn defer(&mut self, name: impl Into<String>) {
+        let name = name.into();
+        self.vars.remove(&name);
+        self.deferred.insert(name);
     }
 
     pub fn get(&self, name: &str) -> Option<&Option<String>> {
         self.vars.get(name)
+    }
+
+    pub fn is_deferred(&self, name: &str) -> bool {
+        self.deferred.contains(name)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -36,24 +79,50 @@ impl Scope {
 
     /// Expands every variable in `text`.
     pub fn expand(&self, text: &str) -> Result<String, ExpandError> {
-        self.expand_nested(text, 0)
+        self.expand_located(text, Unknown::Error)
+            .map_err(|l| l.error)
     }
 
+    /// Expands every variable in `text`; an error says where in `text` it arose.
+    pub fn expand_located(&self, text: &str, unknown: Unknown) -> Result<String, Located> {
+        Expansion {
+            scope: self,
+            unknown,
+        }
+        .text(text, 0, 0)
+    }
+}
+
+/// One expansion: the scope and what unknown names mean.
+struct Expansion<'a> {
+    scope: &'a Scope,
+    unknown: Unknown,
+}
+
+impl Expansion<'_> {
     /// `depth` counts the defaults (`${A:-…}`) this text sits in: each level is one
-    /// recursion and one more pass over the text, so it is bounded.
-    fn expand_nested(&self, text: &str, depth: usize) -> Result<String, ExpandError> {
+    /// recursion and one more pass over the text, so it is bounded. `base` is where
+    /// `text` starts in the whole expanded text, for error offsets.
+    fn text(&self, text: &str, depth: usize, base: usize) -> Result<String, Located> {
         if depth > MAX_NESTING {
-            return Err(ExpandError::Syntax(format!(
-                "variables nest more than {MAX_NESTING} levels deep"
-            )));
+            return Err(Located {
+                error: ExpandError::Syntax(format!(
+                    "variables nest more than {MAX_NESTING} levels deep"
+                )),
+                offset: base,
+            });
         }
         let mut out = String::with_capacity(text.len());
         let mut chars = text.char_indices().peekable();
-        while let Some((_, c)) = chars.next() {
+        while let Some((at, c)) = chars.next() {
             if c != '$' {
                 out.push(c);
                 continue;
             }
+            let located = |error| Located {
+                error,
+                offset: base + at,
+            };
             match chars.peek().map(|&(_, c)| c) {
                 Some('$') => {
                     chars.next();
@@ -77,12 +146,13 @@ impl Scope {
                         }
                     }
                     let Some(end) = end else {
-                        return Err(ExpandError::Syntax(format!(
+                        return Err(located(ExpandError::Syntax(format!(
                             "`${{{}` is missing its closing `}}`",
                             shorten(&text[start..])
-                        )));
+                        ))));
                     };
-                    out.push_str(&self.expand_braced(&text[start..end], depth)?);
+                    let body = &text[start..end];
+                    out.push_str(&self.braced(body, depth, base + start, base + at)?);
                 }
                 Some(c) if is_name_start(c) => {
                     let mut name = String::new();
@@ -93,7 +163,7 @@ impl Scope {
                         name.push(c);
                         chars.next();
                     }
-                    out.push_str(&self.lookup(&name)?);
+                    out.push_str(&self.lookup(&name).map_err(located)?);
                 }
                 _ => out.push('$'),
             }
@@ -101,48 +171,82 @@ impl Scope {
         Ok(out)
     }
 
-    fn expand_braced(&self, body: &str, depth: usize) -> Result<String, ExpandError> {
+    /// `${body}`, where `body` starts at `body_at` and its `$` at `dollar_at`.
+    fn braced(
+        &self,
+        body: &str,
+        depth: usize,
+        body_at: usize,
+        dollar_at: usize,
+    ) -> Result<String, Located> {
+        let located = |error| Located {
+            error,
+            offset: dollar_at,
+        };
         let name_end = body.find(|c: char| !is_name_char(c)).unwrap_or(body.len());
         let (name, rest) = body.split_at(name_end);
         if name.is_empty() || !name.starts_with(is_name_start) {
-            return Err(ExpandError::Syntax(format!(
+            return Err(located(ExpandError::Syntax(format!(
                 "`${{{}}}` is not a variable name",
                 shorten(body)
-            )));
+            ))));
         }
-        let value = self.vars.get(name).cloned().flatten();
-        match rest {
-            "" => self.lookup(name),
-            _ if rest.starts_with(":-") || rest.starts_with('-') => {
-                let word = rest.trim_start_matches(':').trim_start_matches('-');
-                match value.filter(|v| !v.is_empty() || !rest.starts_with(':')) {
-                    Some(v) => Ok(v),
-                    None => self.expand_nested(word, depth + 1),
-                }
-            }
-            _ if rest.starts_with(":+") || rest.starts_with('+') => {
-                let word = rest.trim_start_matches(':').trim_start_matches('+');
-                match value.filter(|v| !v.is_empty() || !rest.starts_with(':')) {
-                    Some(_) => self.expand_nested(word, depth + 1),
-                    None => Ok(String::new()),
-                }
-            }
-            _ => Err(ExpandError::Syntax(format!(
+        if rest.is_empty() {
+            return self.lookup(name).map_err(located);
+        }
+        let colon = rest.starts_with(':');
+        let op = rest.strip_prefix(':').unwrap_or(rest);
+        let (default, word) = if let Some(word) = op.strip_prefix('-') {
+            (true, word)
+        } else if let Some(word) = op.strip_prefix('+') {
+            (false, word)
+        } else {
+            return Err(located(ExpandError::Syntax(format!(
                 "`${{{}}}`: after the name only `:-`, `-`, `:+` or `+` may follow",
                 shorten(body)
-            ))),
+            ))));
+        };
+        let word_at = body_at + body.len() - word.len();
+        if self.unknown == Unknown::Defer && !self.scope.vars.contains_key(name) {
+            // The inherited environment may set it: the choice is made then.
+            return Err(located(ExpandError::Deferred {
+                name: name.to_owned(),
+            }));
+        }
+        if self.scope.deferred.contains(name) {
+            return Err(located(ExpandError::Deferred {
+                name: name.to_owned(),
+            }));
+        }
+        let value = self.scope.vars.get(name).cloned().flatten();
+        let set = value.as_ref().is_some_and(|v| !v.is_empty() || !colon);
+        match (default, set) {
+            (true, true) => Ok(value.unwrap_or_default()),
+            (true, false) | (false, true) => self.text(word, depth + 1, word_at),
+            (false, false) => Ok(String::new()),
         }
     }
 
     fn lookup(&self, name: &str) -> Result<String, ExpandError> {
-        match self.vars.get(name) {
+        match self.scope.vars.get(name) {
             Some(Some(v)) => Ok(v.clone()),
             Some(None) => Err(ExpandError::Unset {
                 name: name.to_owned(),
             }),
+            None if self.unknown == Unknown::Defer || self.scope.deferred.contains(name) => {
+                Err(ExpandError::Deferred {
+                    name: name.to_owned(),
+                })
+            }
             None => Err(ExpandError::Undefined {
                 name: name.to_owned(),
-                defined: self.vars.keys().cloned().collect(),
+                defined: self
+                    .scope
+                    .vars
+                    .keys()
+                    .chain(&self.scope.deferred)
+                    .cloned()
+                    .collect(),
             }),
         }
     }

@@ -6,10 +6,12 @@
 
 mod de;
 mod parse;
+mod position;
 mod schema;
 
 pub use de::{Command, OneOrMany, OrderedMap, Short, Spanned, Text, items, span_of};
 pub use parse::{MAX_FILE_BYTES, parse, too_big};
+pub use position::within;
 pub use schema::schema;
 
 use de::{FromShorthand, unlocated};
@@ -39,6 +41,10 @@ pub struct Stagefile {
     pub ignore: Vec<Spanned<String>>,
     /// Lint settings: rules to skip, and whether findings fail the build.
     pub check: Option<Spanned<CheckSpec>>,
+    /// The text the file was read from, to place errors inside multi-line values.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub source: String,
 }
 
 /// Lint settings, as a Dockerfile's `# check=skip=…;error=true` line.
@@ -161,6 +167,8 @@ pub struct Step {
     pub keep_git_dir: Option<Spanned<bool>>,
     /// `file`: the file's text (expanded; write `$$` for a literal `$`).
     pub content: Option<Spanned<String>>,
+    /// `file`: `false` writes `content` as it is, without expanding variables.
+    pub expand: Option<Spanned<bool>>,
     /// `file`: octal mode of the file; default `0644`.
     pub mode: Option<Spanned<Text>>,
 }

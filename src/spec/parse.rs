@@ -42,7 +42,10 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
         },
         with_snippet: false,
     };
-    serde_saphyr::from_str_with_options::<Stagefile>(text, options).map_err(|e| to_diagnostic(&e))
+    let mut file = serde_saphyr::from_str_with_options::<Stagefile>(text, options)
+        .map_err(|e| to_diagnostic(&e))?;
+    file.source = text.to_owned();
+    Ok(file)
 }
 
 /// The error for a file over [`MAX_FILE_BYTES`]; callers that see the size before

@@ -12,6 +12,8 @@
 //! Each `expect` line names a line, a column and a piece of the message, and after ` | `
 //! optionally a piece of the hint. `with` sets a build option: `target=NAME`,
 //! `build-arg=NAME=VALUE`, `platform=OS/ARCH`, `context=NAME=VALUE` (a named context).
+//! `# refused-by: lowering` says the file plans and only lowering refuses it (an `env`
+//! value that waits for the inherited environment, say).
 //!
 //! Standard library only: each runner turns the options into its own form (build options
 //! for the compiler, flags for `docker buildx build`).
@@ -53,6 +55,8 @@ pub enum With {
 pub struct Header {
     pub expects: Vec<Expect>,
     pub with: Vec<With>,
+    /// The plan accepts the file; lowering refuses it.
+    pub refused_by_lowering: bool,
 }
 
 /// Reads the `# expect:` and `# with:` lines at the top of a case (the comment lines
@@ -60,6 +64,7 @@ pub struct Header {
 pub fn header(name: &str, text: &str) -> Result<Header, String> {
     let mut expects = Vec::new();
     let mut with = Vec::new();
+    let mut refused_by_lowering = false;
     for line in text.lines() {
         let Some(comment) = line.strip_prefix('#') else {
             break;
@@ -81,6 +86,12 @@ pub fn header(name: &str, text: &str) -> Result<Header, String> {
                 message: message.trim().to_owned(),
                 help,
             });
+        } else if let Some(rest) = comment.strip_prefix("refused-by:") {
+            refused_by_lowering = match rest.trim() {
+                "lowering" => true,
+                "plan" => false,
+                other => return Err(format!("{name}: `refused-by: {other}`: plan or lowering")),
+            };
         } else if let Some(rest) = comment.strip_prefix("with:") {
             let (key, value) = rest
                 .trim()
@@ -106,5 +117,9 @@ pub fn header(name: &str, text: &str) -> Result<Header, String> {
     if expects.is_empty() {
         return Err(format!("{name}: no `# expect:` line at the top"));
     }
-    Ok(Header { expects, with })
+    Ok(Header {
+        expects,
+        with,
+        refused_by_lowering,
+    })
 }
