@@ -374,6 +374,8 @@ impl Ctx<'_> {
         // The step's own env wins over an arg of the same name (one pass: both can be long).
         let own: BTreeSet<&str> = s.env.iter().map(|(k, _)| k.value.as_str()).collect();
         env.retain(|(n, _)| !own.contains(n.as_str()));
+        // Every part is checked even after one fails, so a step reports all its problems.
+        let mut ok = true;
         for (k, v) in s.env.iter() {
             check_env_name(self, k);
             if self.full() {
@@ -382,18 +384,22 @@ impl Ctx<'_> {
             let text = v.as_ref().map_or("", |v| v.0.as_str());
             match super::env::value(&self.scope, text, span_of(k)) {
                 Ok(v) => env.push((k.value.clone(), v)),
-                Err(d) => return self.fail(d),
+                Err(d) => ok = self.fail::<()>(d).is_some(),
             }
         }
         let mut mounts = Vec::new();
+        let mut mount = |mounted: Option<RunMount>| {
+            ok &= mounted.is_some();
+            mounts.extend(mounted);
+        };
         if let Some(cache) = &s.cache {
             for (c, span) in items(cache) {
-                mounts.push(self.cache(c, span)?);
+                mount(self.cache(c, span));
             }
         }
         if let Some(secret) = &s.secret {
             for (c, span) in items(secret) {
-                mounts.push(self.secret(c, span)?);
+                mount(self.secret(c, span));
             }
         }
         // `ssh: false` turns forwarding off; a mapping without `id` forwards `default`.
@@ -403,7 +409,7 @@ impl Ctx<'_> {
         });
         if let Some(ssh) = s.ssh.as_ref().filter(|_| !ssh_off) {
             let id = match &ssh.value.0.id {
-                Some(id) => self.expand(id)?,
+                Some(id) => self.expand(id).unwrap_or_default(),
                 None => String::new(),
             };
             let id = if id.is_empty() {
@@ -413,20 +419,20 @@ impl Ctx<'_> {
             };
             let target = ssh.value.0.target.as_ref().and_then(|t| self.expand(t));
             let required = ssh.value.0.required.as_ref().is_some_and(|r| r.value);
-            mounts.push(RunMount::Ssh {
+            mount(Some(RunMount::Ssh {
                 id,
                 target,
                 required,
-            });
+            }));
         }
         if let Some(tmpfs) = &s.tmpfs {
             for (t, span) in items(tmpfs) {
-                mounts.push(self.tmpfs(t, span)?);
+                mount(self.tmpfs(t, span));
             }
         }
-        if let Some(mount) = &s.mount {
-            for (m, span) in spec::items(mount) {
-                mounts.push(self.bind(m, span)?);
+        if let Some(binds) = &s.mount {
+            for (m, span) in spec::items(binds) {
+                mount(self.bind(m, span));
             }
         }
         let network = self.keyword(
@@ -437,7 +443,7 @@ impl Ctx<'_> {
                 ("none", Network::None),
                 ("host", Network::Host),
             ],
-        )?;
+        );
         let security = self.keyword(
             &s.security,
             "security mode",
@@ -445,20 +451,23 @@ impl Ctx<'_> {
                 ("sandbox", Security::Sandbox),
                 ("insecure", Security::Insecure),
             ],
-        )?;
+        );
         let workdir = s.workdir.as_ref().and_then(|w| self.expand(w));
         let user = s
             .user
             .as_ref()
             .and_then(|u| self.expand_text(&u.value.0, span_of(u)));
+        if !ok {
+            return None;
+        }
         Some(RunStep {
             command,
             env,
             workdir,
             user,
             mounts,
-            network,
-            security,
+            network: network?,
+            security: security?,
         })
     }
 
@@ -469,16 +478,20 @@ impl Ctx<'_> {
             None => Source::Context,
         };
         let mut sources = Vec::new();
+        let mut ok = true;
         for (src, span) in copy
             .value
             .0
             .iter()
             .map(|(t, sp)| (t, sp.unwrap_or(span_of(copy))))
         {
-            let text = self.expand_text(src, span)?;
-            sources.push(self.inside(&text, span)?);
+            let inside = self
+                .expand_text(src, span)
+                .and_then(|text| self.inside(&text, span));
+            ok &= inside.is_some();
+            sources.extend(inside);
         }
-        if sources.is_empty() {
+        if ok && sources.is_empty() {
             return self.fail(
                 Diagnostic::error(span_of(copy), "`copy` names no source")
                     .with_help("give a path or a list of paths"),
@@ -486,10 +499,8 @@ impl Ctx<'_> {
         }
         let to = s.to.as_ref().and_then(|t| self.expand(t));
         let chown = s.chown.as_ref().and_then(|c| self.chown(c));
-        let chmod = match &s.chmod {
-            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
-            None => None,
-        };
+        let chmod = s.chmod.as_ref().map(|m| self.octal(&m.value.0, span_of(m)));
+        ok &= !matches!(chmod, Some(None));
         let exclude = s
             .exclude
             .iter()
@@ -508,12 +519,15 @@ impl Ctx<'_> {
                 .with_help("give numeric ids (65532:65532), or drop `link`"),
             );
         }
+        if !ok {
+            return None;
+        }
         Some(CopyStep {
             sources,
             from,
             to,
             chown,
-            chmod,
+            chmod: chmod.flatten(),
             exclude,
             link,
             parents: s.parents.as_ref().is_some_and(|p| p.value),
@@ -522,25 +536,26 @@ impl Ctx<'_> {
 
     fn file(&mut self, s: &Step) -> Option<FileStep> {
         let file = s.file.as_ref().expect("checked by caller");
-        let path = self.expand(file)?;
+        let path = self.expand(file);
         let verbatim = s.expand.as_ref().is_some_and(|e| !e.value);
         let content = match &s.content {
-            Some(c) if verbatim => c.value.clone(),
+            Some(c) if verbatim => Some(c.value.clone()),
             Some(c) => match super::content::expand(&self.scope, c, self.source) {
-                Ok(text) => text,
-                Err(d) => return self.fail(d),
+                Ok(text) => Some(text),
+                Err(d) => self.fail(d),
             },
-            None => String::new(),
+            None => Some(String::new()),
         };
         let mode = match &s.mode {
-            Some(m) => self.octal(&m.value.0, span_of(m))?,
-            None => 0o644,
+            Some(m) => self.octal(&m.value.0, span_of(m)),
+            None => Some(0o644),
         };
+        let chown = s.chown.as_ref().and_then(|c| self.chown(c));
         Some(FileStep {
-            path,
-            content,
-            mode,
-            chown: s.chown.as_ref().and_then(|c| self.chown(c)),
+            path: path?,
+            content: content?,
+            mode: mode?,
+            chown,
         })
     }
 

@@ -16,10 +16,8 @@ impl Ctx<'_> {
             AddKind::Context => self.inside(&url, span_of(add))?,
             _ => url,
         };
-        let checksum = match &s.checksum {
-            Some(c) => Some(self.checksum(c, kind)?),
-            None => None,
-        };
+        // Every option is checked even after one fails, so the step reports all of them.
+        let checksum = s.checksum.as_ref().map(|c| self.checksum(c, kind));
         let keep_git_dir = s.keep_git_dir.as_ref().is_some_and(|k| k.value);
         if let Some(k) = s.keep_git_dir.as_ref().filter(|_| kind != AddKind::Git) {
             self.diags.push(
@@ -27,18 +25,20 @@ impl Ctx<'_> {
                     .with_help("remove it, or add a `.git` URL"),
             );
         }
-        let chmod = match &s.chmod {
-            Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
-            None => None,
-        };
+        let chmod = s.chmod.as_ref().map(|m| self.octal(&m.value.0, span_of(m)));
+        let to = s.to.as_ref().and_then(|t| self.expand(t));
+        let chown = s.chown.as_ref().and_then(|c| self.chown(c));
+        if matches!(checksum, Some(None)) || matches!(chmod, Some(None)) {
+            return None;
+        }
         Some(AddStep {
             url,
             kind,
-            to: s.to.as_ref().and_then(|t| self.expand(t)),
-            checksum,
+            to,
+            checksum: checksum.flatten(),
             keep_git_dir,
-            chown: s.chown.as_ref().and_then(|c| self.chown(c)),
-            chmod,
+            chown,
+            chmod: chmod.flatten(),
         })
     }
 
