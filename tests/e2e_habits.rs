@@ -256,11 +256,15 @@ fn file_content_is_written_as_is_with_expand_false_like_a_quoted_heredoc() {
             &format!("FROM busybox:1.35\nCOPY --chmod=755 <<'EOF' /entry.sh\n{script}EOF\n"),
         );
     let ours = build.run().success();
-    let twin = build.run_file("Dockerfile", &[]).success();
     assert_eq!(cat(&ours.image, "/entry.sh"), script);
-    assert_eq!(cat(&ours.image, "/entry.sh"), cat(&twin.image, "/entry.sh"));
     let out = ours.image.run_ok(&["/entry.sh", "x"]);
     assert_eq!(out.trim(), "home=/root first=x dollar=n");
+    if old_engine() {
+        notice("Docker 20.10's Dockerfile frontend has no heredocs: no twin to compare");
+        return;
+    }
+    let twin = build.run_file("Dockerfile", &[]).success();
+    assert_eq!(cat(&ours.image, "/entry.sh"), cat(&twin.image, "/entry.sh"));
     assert_eq!(out, twin.image.run_ok(&["/entry.sh", "x"]));
 }
 

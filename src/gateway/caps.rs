@@ -55,7 +55,7 @@ pub fn missing(def: &pb::Definition, engine: &BTreeSet<String>) -> Option<(Strin
         });
     let message = match LLB_CAPS.iter().find(|(id, _, _)| *id == cap) {
         Some((_, feature, since)) => format!(
-            "this build uses {feature}, which needs BuildKit {since} or newer; the engine's BuildKit does not have `{cap}` (upgrade the engine, e.g. Docker 23 or newer)"
+            "this build uses {feature}, which needs BuildKit {since} or newer; the engine's BuildKit does not have `{cap}`: upgrade the engine"
         ),
         None => format!(
             "this build needs the BuildKit capability `{cap}`, which the engine lacks; upgrade the engine"
