@@ -28,8 +28,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A hang guard, not a performance assertion: real cases take milliseconds.
-const TIME_LIMIT: Duration = Duration::from_secs(60);
+/// A hang guard, not a performance assertion: real cases take milliseconds. A case still
+/// running past it is taken to never finish and fails; times are only printed.
+const HANG_GUARD: Duration = Duration::from_secs(60);
 
 /// How many errors a file with thousands of them may report (the rest are left out).
 const MAX_REPORTED: usize = 101;
@@ -351,9 +352,9 @@ fn guarded<T>(name: &str, what: &str, f: impl FnOnce() -> T) -> Result<(T, Durat
     let result = catch_unwind(AssertUnwindSafe(f));
     let took = start.elapsed();
     match result {
-        Ok(v) if took <= TIME_LIMIT => Ok((v, took)),
+        Ok(v) if took <= HANG_GUARD => Ok((v, took)),
         Ok(_) => Err(format!(
-            "{name}: {what} took {took:?} (limit {TIME_LIMIT:?})"
+            "{name}: {what} still ran after {took:?} (hang guard {HANG_GUARD:?})"
         )),
         Err(p) => {
             let msg = p
@@ -564,7 +565,7 @@ fn check_with_the_binary(name: &str, bytes: &[u8], want: &str) {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if start.elapsed() > TIME_LIMIT * 2 {
+        if start.elapsed() > HANG_GUARD * 2 {
             let _ = child.kill();
             let _ = child.wait();
             let _ = std::fs::remove_dir_all(&dir);
