@@ -117,18 +117,39 @@ fn check_reports_unknown_stage_and_cycle_with_lines() {
 
 #[test]
 fn check_honours_target_and_build_args() {
-    let src = "args:\n  TAG: null\nstages:\n  a:\n    from: busybox:${TAG}\n";
-    let err = text(
-        &Test::new("noarg", src)
-            .args(&["check", "Stagefile"])
-            .run()
-            .stderr,
+    // `app` (the last stage, so the default target) needs `base`; `tool` needs neither.
+    let src = "args:\n  TAG: null\nstages:\n  base:\n    from: busybox:${TAG}\n  tool:\n    from: scratch\n  app:\n    from: base\n";
+    let run = |name: &str, args: &[&str]| {
+        let mut all = vec!["check", "Stagefile"];
+        all.extend_from_slice(args);
+        let out = Test::new(name, src).args(&all).run();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    let (code, _, err) = run("noarg", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("error: arg `TAG` has no value"), "{err}");
+    assert!(err.contains("--> Stagefile:5:11"), "{err}");
+
+    let (code, out, err) = run("arg", &["--build-arg", "TAG=1.35"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Stagefile: ok (2 stages to build for target `app`)\n");
+
+    let (code, out, err) = run("target", &["--build-arg", "TAG=1.35", "--target", "tool"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Stagefile: ok (1 stage to build for target `tool`)\n");
+
+    let (code, out, err) = run(
+        "no-such-target",
+        &["--build-arg", "TAG=1.35", "--target", "nope"],
     );
-    assert!(err.contains("arg `TAG` has no value"), "{err}");
-    let out = Test::new("arg", src)
-        .args(&["check", "Stagefile", "--build-arg", "TAG=1.35"])
-        .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("error: target stage `nope` is not defined"),
+        "{err}"
+    );
+    assert!(err.contains("stages are: base, tool, app"), "{err}");
 }
 
 #[test]

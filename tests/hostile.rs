@@ -218,12 +218,30 @@ fn generated_cases() -> Vec<Case> {
             &[(4, 11, "")],
         ),
     ];
+    out.push(past_the_event_budget());
     out.push(env_times_steps());
     out.push(sources_times_excludes());
     out.push(comb_of_stages());
     out.push(many_undefined_variables());
     out.push(many_unknown_stages());
     out
+}
+
+/// Half a million empty mappings in a merge key: the parser reads the whole merge value
+/// before the types are checked, so its budget is what stops the file: at its millionth
+/// event (two per `{}`), inside the 499,995th `{}`. A list of plain values would stop earlier, at "merge value
+/// must be mapping". The node budget (2,000,000) lies beyond the event budget (every node
+/// is an event), so this is the budget a large file meets first.
+fn past_the_event_budget() -> Case {
+    let s = format!(
+        "stages:\n  app:\n    from: scratch\n    <<: [{}]\n",
+        "{},".repeat(600_000)
+    );
+    case(
+        "gen-yaml-past-its-budget",
+        s.into_bytes(),
+        &[(4, 1_499_993, "the YAML is too large or too complex")],
+    )
 }
 
 /// Each `run` op carries the whole environment: 100 entries of 10 KB times 70 steps is
