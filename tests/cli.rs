@@ -117,18 +117,39 @@ fn check_reports_unknown_stage_and_cycle_with_lines() {
 
 #[test]
 fn check_honours_target_and_build_args() {
-    let src = "args:\n  TAG: null\nstages:\n  a:\n    from: busybox:${TAG}\n";
-    let err = text(
-        &Test::new("noarg", src)
-            .args(&["check", "Stagefile"])
-            .run()
-            .stderr,
+    // `app` (the last stage, so the default target) needs `base`; `tool` needs neither.
+    let src = "args:\n  TAG: null\nstages:\n  base:\n    from: busybox:${TAG}\n  tool:\n    from: scratch\n  app:\n    from: base\n";
+    let run = |name: &str, args: &[&str]| {
+        let mut all = vec!["check", "Stagefile"];
+        all.extend_from_slice(args);
+        let out = Test::new(name, src).args(&all).run();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    let (code, _, err) = run("noarg", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("error: arg `TAG` has no value"), "{err}");
+    assert!(err.contains("--> Stagefile:5:11"), "{err}");
+
+    let (code, out, err) = run("arg", &["--build-arg", "TAG=1.35"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Stagefile: ok (2 stages to build for target `app`)\n");
+
+    let (code, out, err) = run("target", &["--build-arg", "TAG=1.35", "--target", "tool"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "Stagefile: ok (1 stage to build for target `tool`)\n");
+
+    let (code, out, err) = run(
+        "no-such-target",
+        &["--build-arg", "TAG=1.35", "--target", "nope"],
     );
-    assert!(err.contains("arg `TAG` has no value"), "{err}");
-    let out = Test::new("arg", src)
-        .args(&["check", "Stagefile", "--build-arg", "TAG=1.35"])
-        .run();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("error: target stage `nope` is not defined"),
+        "{err}"
+    );
+    assert!(err.contains("stages are: base, tool, app"), "{err}");
 }
 
 #[test]
@@ -191,16 +212,24 @@ fn frontend_exits_when_stdin_is_closed() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Bounded wait: the process must end by itself, with a failure code.
-    for _ in 0..100 {
+    // The process must end by itself, with a failure code. A hang guard, not a time
+    // assertion: one still running after a minute is taken to never exit.
+    let hang_guard = std::time::Duration::from_secs(60);
+    let started = std::time::Instant::now();
+    while started.elapsed() < hang_guard {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(!status.success());
+            eprintln!(
+                "note: the frontend exited {:?} after starting with stdin closed",
+                started.elapsed()
+            );
             return;
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let _ = child.kill();
-    panic!("the frontend did not exit after its stdin closed");
+    let _ = child.wait();
+    panic!("the frontend still ran {hang_guard:?} after its stdin closed (hang guard)");
 }
 
 #[test]
@@ -545,4 +574,105 @@ fn check_reports_an_env_name_nothing_defines_on_an_empty_base() {
     let err = text(&out.stderr);
     assert!(err.contains("variable `NOPE` is not defined"), "{err}");
     assert!(err.contains("Stagefile:5:7"), "{err}");
+}
+
+/// A file with a described target, an arg with a default and a secret the target uses.
+const OUTLINED: &str = "args:\n  V: \"1\"\nstages:\n  base:\n    from: busybox:1.35\n    steps:\n      - run: echo base\n  app:\n    from: base\n    description: the app\n    steps:\n      - run: echo $V\n        secret: tok\n";
+
+#[test]
+fn outline_lists_targets_args_and_what_the_target_uses() {
+    let out = Test::new("outline", OUTLINED)
+        .args(&["outline", "Stagefile"])
+        .run();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "TARGET         DESCRIPTION\nbase\napp (default)  the app\n\n\
+         ARG                   DEFAULT\nV                     1\n\n\
+         USES\nsecret tok\n"
+    );
+}
+
+#[test]
+fn llb_dump_prints_the_ops_as_readable_json() {
+    let out = Test::new("dump", OUTLINED)
+        .args(&["llb", "Stagefile", "--dump"])
+        .run();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ops: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let names: Vec<&str> = ops
+        .as_array()
+        .expect("a list of ops")
+        .iter()
+        .filter_map(|op| op["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "[base 1/2] FROM docker.io/library/busybox:1.35",
+            "[base 2/2] RUN echo base",
+            "[app 2/2] RUN echo $V",
+        ]
+    );
+    let secret = &ops[2]["exec"]["mounts"][1];
+    assert_eq!(secret["type"], "secret");
+    assert_eq!(secret["secret"]["id"], "tok");
+}
+
+#[test]
+fn a_file_with_hundreds_of_errors_reports_the_first_hundred_then_stops() {
+    let mut src = String::from("stages:\n  app:\n    from: scratch\n    steps:\n");
+    for i in 0..150 {
+        src.push_str(&format!("      - copy: x\n        from: nope{i}\n"));
+    }
+    let out = Test::new("too-many", &src)
+        .args(&["check", "Stagefile"])
+        .run();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("error: no stage is named `nope").count(), 100);
+    assert!(err.contains("error: no stage is named `nope99`"), "{err}");
+    assert!(!err.contains("`nope100`"), "{err}");
+    assert!(
+        err.contains(
+            "error: too many errors: the check stopped after 100\n   --> Stagefile:204:15"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("= help: fix these and check again; there may be more"),
+        "{err}"
+    );
+    assert!(err.ends_with("Stagefile: 101 errors\n"), "{err}");
+}
+
+#[test]
+fn no_cache_filter_marks_only_the_named_stages_ops() {
+    use stagefile::plan::{BuildOptions, NoCache};
+    let opts = BuildOptions {
+        no_cache: NoCache::Stages(["base".to_owned()].into()),
+        ..Default::default()
+    };
+    let lowered = stagefile::compile::compile(
+        OUTLINED.as_bytes(),
+        &opts,
+        &stagefile::lower::LowerOptions::default(),
+    )
+    .expect("compiles");
+    let ops = stagefile::llb::dump(&lowered.definition);
+    let ignored: Vec<(&str, bool)> = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|op| Some((op["name"].as_str()?, op["ignore_cache"] == true)))
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            // The reference: the *steps* of the named stages; the base image is not one.
+            ("[base 1/2] FROM docker.io/library/busybox:1.35", false),
+            ("[base 2/2] RUN echo base", true),
+            ("[app 2/2] RUN echo $V", false),
+        ]
+    );
 }

@@ -1,5 +1,5 @@
 //! The same file and options give the same bytes: across many runs, and whatever order
-//! the base image configs arrive in (the gateway resolves them concurrently).
+//! the keys of each base image's config JSON come in (registries write them differently).
 
 use prost::Message;
 use stagefile::compile;
@@ -160,29 +160,82 @@ fn a_realistic_file_compiles_to_identical_bytes_a_hundred_times() {
     }
 }
 
+/// JSON text of `value` with every object's keys in the order `order` gives them.
+fn json_with_key_order(value: &serde_json::Value, order: &dyn Fn(&mut Vec<&String>)) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            order(&mut keys);
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        Value::String(k.clone()),
+                        json_with_key_order(&map[k], order)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| json_with_key_order(v, order))
+                .collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The gateway resolves base images concurrently and inserts each config into a sorted map
+/// as its answer arrives (`resolve_images` in `src/gateway/mod.rs`), so arrival order is
+/// gone before lowering sees the map: that holds by type, and a test of it would compare
+/// equal maps. What does arrive in any order is each config's JSON text: registries and
+/// the tools that push to them write an image config's keys in different orders. The
+/// gateway parses that text with `Image::from_json`; this test does the same with every
+/// object's keys sorted, reversed and rotated, and wants the same bytes each time.
 #[test]
-fn base_configs_given_in_any_order_give_the_same_bytes() {
+fn base_config_json_with_its_keys_in_any_order_gives_the_same_bytes() {
     let pairs = configs();
-    let forward: BTreeMap<_, _> = pairs.iter().cloned().collect();
-    let mut backward = BTreeMap::new();
-    for (k, v) in pairs.iter().rev().cloned() {
-        backward.insert(k, v);
-    }
-    // Also interleaved: odd entries first, then even ones.
-    let mut interleaved = BTreeMap::new();
-    for (k, v) in pairs
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .chain(pairs.iter().step_by(2))
-    {
-        interleaved.insert(k.clone(), v.clone());
-    }
-    let a = compile_with(forward);
-    let b = compile_with(backward);
-    let c = compile_with(interleaved);
-    assert!(a == b, "forward and backward insertion differ");
-    assert!(a == c, "forward and interleaved insertion differ");
+    let with_order = |order: &dyn Fn(&mut Vec<&String>)| -> BTreeMap<_, _> {
+        pairs
+            .iter()
+            .map(|(key, image)| {
+                let value: serde_json::Value = serde_json::from_slice(&image.to_json()).unwrap();
+                let text = json_with_key_order(&value, order);
+                (key.clone(), Image::from_json(text.as_bytes()).unwrap())
+            })
+            .collect()
+    };
+    let sorted = with_order(&|keys| keys.sort());
+    let reversed = with_order(&|keys| {
+        keys.sort();
+        keys.reverse()
+    });
+    let rotated = with_order(&|keys| {
+        keys.sort();
+        let half = keys.len() / 2;
+        keys.rotate_left(half)
+    });
+
+    // The texts really differ, so the comparison below is not vacuous.
+    let (key, image) = &pairs[0];
+    let value: serde_json::Value = serde_json::from_slice(&image.to_json()).unwrap();
+    let forward_text = json_with_key_order(&value, &|keys| keys.sort());
+    let reversed_text = json_with_key_order(&value, &|keys| {
+        keys.sort();
+        keys.reverse()
+    });
+    assert_ne!(forward_text, reversed_text, "config of {key:?}");
+
+    let a = compile_with(sorted);
+    let b = compile_with(reversed);
+    let c = compile_with(rotated);
+    assert!(a == b, "sorted and reversed keys give different bytes");
+    assert!(a == c, "sorted and rotated keys give different bytes");
 
     // The configs do reach the output, so the comparison above is not vacuous.
     let without = compile_with(BTreeMap::new());

@@ -1,5 +1,6 @@
 //! Faults, load and reproducibility through a real engine: a cancelled build takes its
-//! frontend process down at once, sixteen different builds at the same time each get
+//! frontend process down (the time it took is a notice; a hang guard fails a frontend
+//! that never stops), sixteen different builds at the same time each get
 //! their own correct image, and two clean builds with `SOURCE_DATE_EPOCH` give the same
 //! image digest. (An engine restart between builds is in `tests/e2e_restart.rs`: it must
 //! not share a test binary with builds running in parallel.)
@@ -18,8 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How long after the build is interrupted its frontend process may still run.
-const FRONTEND_EXIT_BOUND: Duration = Duration::from_secs(1);
+/// A hang guard, not a performance bound: a frontend still running this long after the
+/// interrupt is taken to never stop, and fails the test. The time it took is a notice.
+const HANG_GUARD: Duration = Duration::from_secs(60);
 
 // ---------------------------------------------------------------------------------------
 // Cancellation
@@ -108,7 +110,7 @@ fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 #[test]
-fn interrupting_a_build_stops_its_frontend_within_a_second() {
+fn interrupting_a_build_stops_its_frontend() {
     if !engine_enabled() {
         return;
     }
@@ -138,7 +140,8 @@ fn interrupting_a_build_stops_its_frontend_within_a_second() {
 
     // The frontend is up and waiting on the registry for its base image's config.
     let mut frontend = None;
-    let waiting = wait_until(Duration::from_secs(120), || {
+    // A hang guard: a frontend that never reaches the registry fails the test.
+    let waiting = wait_until(2 * HANG_GUARD, || {
         frontend = frontend_processes(&marker).first().copied();
         frontend.is_some() && registry.contacted()
     });
@@ -160,22 +163,18 @@ fn interrupting_a_build_stops_its_frontend_within_a_second() {
     let interrupt =
         run_command(Command::new("kill").args(["-INT", "--", &format!("-{}", buildx.id())]));
     interrupt.assert_success();
-    let stopped = wait_until(FRONTEND_EXIT_BOUND * 30, || !running(frontend));
+    let stopped = wait_until(HANG_GUARD, || !running(frontend));
     let took = interrupted.elapsed();
     assert!(
         stopped,
-        "the frontend (pid {frontend}) still runs {took:?} after the interrupt"
-    );
-    assert!(
-        took <= FRONTEND_EXIT_BOUND,
-        "the frontend stopped {took:?} after the interrupt"
+        "the frontend (pid {frontend}) still runs {took:?} after the interrupt (hang guard)"
     );
     notice(&format!(
         "the frontend stopped {took:?} after the interrupt"
     ));
 
     // The client gives up with an error, and nothing of the build is left behind.
-    let ended = wait_until(Duration::from_secs(60), || buildx.exited().is_some());
+    let ended = wait_until(HANG_GUARD, || buildx.exited().is_some());
     assert!(ended, "buildx still runs a minute after the interrupt");
     let status = buildx.exited().expect("ended above");
     assert!(

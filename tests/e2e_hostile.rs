@@ -29,11 +29,7 @@ mod hostile_cases;
 use common::*;
 use hostile_cases::With;
 use std::fs;
-use std::time::{Duration, Instant};
-
-/// A hang guard, not a performance assertion: these builds are refused in about a second.
-/// (Every docker command also has the harness's `COMMAND_TIMEOUT`.)
-const BUILD_LIMIT: Duration = Duration::from_secs(300);
+use std::time::Instant;
 
 /// Builds `tests/hostile/FILE` and checks the failure against the file's header.
 fn refused_as_its_header_says(file: &str) {
@@ -76,14 +72,10 @@ fn refused_as_its_header_says(file: &str) {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
 
+    // The harness's COMMAND_TIMEOUT is the hang guard; the time taken is only a notice.
     let started = Instant::now();
     let built = build.run_with(&args);
-    let took = started.elapsed();
-    assert!(
-        took < BUILD_LIMIT,
-        "{file}: the build took {took:?} (limit {BUILD_LIMIT:?}):\n{}",
-        built.finished.text()
-    );
+    notice(&format!("{file}: refused in {:?}", started.elapsed()));
     let built = built.failure();
     let output = built.output();
     assert!(

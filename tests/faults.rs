@@ -1,10 +1,11 @@
 //! The frontend process must not outlive its connection: when BuildKit goes away (stdin
 //! closes, as when a build is cancelled or the engine stops) it exits on its own, with a
-//! failure status, within a second. No engine needed: the test plays BuildKit's side of
-//! the pipes and then hangs up.
+//! failure status. No engine needed: the test plays BuildKit's side of the pipes and then
+//! hangs up.
 //!
-//! The one-second bound is the contract of the fault (a frontend that waits on a dead pipe
-//! holds the build's resources), not a performance figure; the process takes milliseconds.
+//! Tests never assert on time. A frontend that waits on a dead pipe forever fails the test
+//! at the hang guard ([`HANG_GUARD`], far longer than the milliseconds it takes); the time
+//! it took is logged as a notice for whoever reads the output.
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -12,7 +13,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const EXIT_BOUND: Duration = Duration::from_secs(1);
+/// A hang guard, not a performance bound: a frontend still running this long after
+/// BuildKit hung up is taken to never exit, and fails the test.
+const HANG_GUARD: Duration = Duration::from_secs(60);
 
 fn frontend() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stagefile"));
@@ -28,13 +31,14 @@ fn frontend() -> Command {
     command
 }
 
-/// Waits for the child to exit for at most `bound` past `since`; kills it if it does not.
-fn exit_within(child: &mut Child, since: Instant, bound: Duration) -> (ExitStatus, Duration) {
+/// Waits for the child to exit; kills it and fails the test if it still runs
+/// [`HANG_GUARD`] past `since`. Returns the status and the time taken (for a notice).
+fn wait_for_exit(child: &mut Child, since: Instant) -> (ExitStatus, Duration) {
     loop {
         if let Some(status) = child.try_wait().expect("poll the frontend") {
             return (status, since.elapsed());
         }
-        if since.elapsed() > bound * 10 {
+        if since.elapsed() > HANG_GUARD {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
@@ -58,13 +62,10 @@ fn stderr_of(child: &mut Child) -> String {
 fn frontend_exits_at_once_when_started_with_stdin_closed() {
     let mut child = frontend().stdin(Stdio::null()).spawn().expect("start");
     let started = Instant::now();
-    let (status, took) = exit_within(&mut child, started, EXIT_BOUND);
+    let (status, took) = wait_for_exit(&mut child, started);
     let stderr = stderr_of(&mut child);
     assert!(!status.success(), "exit status {status}; stderr:\n{stderr}");
-    assert!(
-        took <= EXIT_BOUND,
-        "exited after {took:?}; stderr:\n{stderr}"
-    );
+    eprintln!("note: the frontend exited {took:?} after it started with stdin closed");
     assert!(
         stderr.contains("BuildKit"),
         "stderr should say what was lost:\n{stderr}"
@@ -111,16 +112,16 @@ fn await_first_request(mut stdout: impl Read + Send + 'static) -> mpsc::Receiver
 }
 
 #[test]
-fn frontend_exits_within_a_second_when_stdin_closes_mid_call() {
+fn frontend_exits_when_stdin_closes_mid_call() {
     let mut child = frontend().spawn().expect("start");
     let stdout = child.stdout.take().expect("stdout");
     // Once its first request is out, the frontend waits for BuildKit's answer.
     let first_request = await_first_request(stdout);
-    if first_request.recv_timeout(Duration::from_secs(30)).is_err() {
+    if first_request.recv_timeout(HANG_GUARD).is_err() {
         let _ = child.kill();
         let _ = child.wait();
         panic!(
-            "the frontend sent no request in 30 s; stderr:\n{}",
+            "the frontend sent no request within the hang guard ({HANG_GUARD:?}); stderr:\n{}",
             stderr_of(&mut child)
         );
     }
@@ -132,11 +133,8 @@ fn frontend_exits_within_a_second_when_stdin_closes_mid_call() {
     // Hang up, as BuildKit's end of the pipe does when the build is cancelled.
     drop(child.stdin.take());
     let closed = Instant::now();
-    let (status, took) = exit_within(&mut child, closed, EXIT_BOUND);
+    let (status, took) = wait_for_exit(&mut child, closed);
     let stderr = stderr_of(&mut child);
     assert!(!status.success(), "exit status {status}; stderr:\n{stderr}");
-    assert!(
-        took <= EXIT_BOUND,
-        "exited {took:?} after stdin closed; stderr:\n{stderr}"
-    );
+    eprintln!("note: the frontend exited {took:?} after its stdin closed");
 }

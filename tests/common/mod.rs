@@ -29,7 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The longest any one docker command may take before the test gives up on it.
+/// A hang guard, not a time assertion: a docker command still running this long is taken
+/// to never finish, is killed, and fails the test.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(900);
 
 // ---------------------------------------------------------------------------------------

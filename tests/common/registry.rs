@@ -37,7 +37,8 @@ impl Registry {
                 &log,
             );
             // Up when it answers; a port taken meanwhile makes it exit: try another.
-            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            // A hang guard on start-up; the registry answers in well under a second.
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
             while process.exited().is_none() && std::time::Instant::now() < deadline {
                 if wait_for_port(port, Duration::from_millis(200)) {
                     return Registry {
