@@ -18,7 +18,6 @@ use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -35,15 +34,13 @@ fn multi_platform_enabled() -> bool {
     if containerd_store() {
         return true;
     }
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped {}: the engine (Docker {}, storage driver {}) keeps images in the classic \
-         store, which refuses multi-platform builds; hack/engine's default engine (28, with \
-         the containerd image store) runs this test",
-        test_name(),
+    skip(&format!(
+        "the engine (Docker {}, storage driver {}) keeps images in the classic store, which \
+         refuses multi-platform builds; hack/engine's default engine (28, with the containerd \
+         image store) runs this test",
         docker_info("{{.ServerVersion}}"),
         docker_info("{{.Driver}}"),
-    );
+    ));
     false
 }
 

@@ -203,6 +203,16 @@ pub fn old_engine() -> bool {
     engine_major() < 23
 }
 
+/// A test that cannot run here: in strict mode (`STAGEFILE_E2E_STRICT`, which hack/test
+/// sets on the engine it started for the whole suite) that is a failure; otherwise a
+/// notice says what was skipped and why, and the test passes.
+pub fn skip(reason: &str) {
+    if env::var_os("STAGEFILE_E2E_STRICT").is_some_and(|v| !v.is_empty()) {
+        panic!("strict mode: this test must run on this engine, but {reason}");
+    }
+    let _ = writeln!(std::io::stderr(), "skipped {}: {reason}", test_name());
+}
+
 /// Prints a line about what this test checks differently, straight to the process's
 /// stderr (the test harness would capture `eprintln!`).
 pub fn notice(text: &str) {
