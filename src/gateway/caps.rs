@@ -2,6 +2,7 @@
 //! refuses a feature by name instead of silently ignoring it or failing obscurely.
 
 use bollard_buildkit_proto::pb;
+use prost::Message;
 use std::collections::BTreeSet;
 
 /// LLB caps this frontend may use, the Stagefile feature that needs each, and the first
@@ -44,14 +45,25 @@ pub fn missing(def: &pb::Definition, engine: &BTreeSet<String>) -> Option<(Strin
         .map(String::as_str)
         .collect();
     let cap = *used.iter().find(|c| !engine.contains(**c))?;
-    let line = def
+    let users: Vec<&String> = def
         .metadata
         .iter()
         .filter(|(_, m)| m.caps.contains_key(cap))
-        .find_map(|(digest, _)| {
-            let loc = def.source.as_ref()?.locations.get(digest)?;
-            let range = loc.locations.first()?.ranges.first()?;
-            Some(range.start?.line as u32)
+        .map(|(digest, _)| digest)
+        .collect();
+    // A source op (a Git checkout, a download) has no line of its own: the step that
+    // reads it has.
+    let line = users
+        .iter()
+        .find_map(|digest| line_of(def, digest))
+        .or_else(|| {
+            def.def.iter().find_map(|bytes| {
+                let op = pb::Op::decode(bytes.as_slice()).ok()?;
+                op.inputs
+                    .iter()
+                    .any(|i| users.contains(&&i.digest))
+                    .then(|| line_of(def, &crate::llb::digest_of(bytes)))?
+            })
         });
     let message = match LLB_CAPS.iter().find(|(id, _, _)| *id == cap) {
         Some((_, feature, since)) => format!(
@@ -62,6 +74,13 @@ pub fn missing(def: &pb::Definition, engine: &BTreeSet<String>) -> Option<(Strin
         ),
     };
     Some((message, line))
+}
+
+/// The Stagefile line the op with this digest was made from, if it records one.
+fn line_of(def: &pb::Definition, digest: &str) -> Option<u32> {
+    let loc = def.source.as_ref()?.locations.get(digest)?;
+    let range = loc.locations.first()?.ranges.first()?;
+    Some(range.start?.line as u32)
 }
 
 #[cfg(test)]
@@ -101,5 +120,26 @@ mod tests {
         .unwrap();
         assert!(msg.contains("a `tmpfs` with `size`"), "{msg}");
         assert!(msg.contains("v0.10"), "{msg}");
+    }
+
+    #[test]
+    fn a_missing_source_cap_is_placed_at_the_step_that_reads_the_source() {
+        let src = "stages:\n  app:\n    from: scratch\n    steps:\n      - add: https://example.com/r.git#v1\n        checksum: 9c8bac15d61fcb7172e2bb3d8f31753a53ee2e29\n";
+        let opts = crate::lower::LowerOptions {
+            source: Some(crate::llb::SourceMap {
+                filename: "Stagefile",
+                data: src.as_bytes(),
+            }),
+            ..Default::default()
+        };
+        let lowered = crate::compile::compile(src.as_bytes(), &Default::default(), &opts).unwrap();
+        let engine: BTreeSet<String> = ["source.git", "file.base", "constraints", "platform"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["meta.description".to_owned()])
+            .collect();
+        let (msg, line) = missing(&lowered.definition, &engine).unwrap();
+        assert!(msg.contains("v0.22"), "{msg}");
+        assert_eq!(line, Some(5));
     }
 }
