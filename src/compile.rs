@@ -9,6 +9,15 @@ use crate::spec::{self, Stagefile};
 /// the lint settings (the file's, or the `BUILDKIT_DOCKERFILE_CHECK` build arg's).
 pub fn plan(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
     let file = spec::parse(bytes).map_err(|d| vec![d])?;
+    plan_parsed(file, bytes, opts)
+}
+
+/// `plan` of a file already parsed from `bytes`.
+fn plan_parsed(
+    file: Stagefile,
+    bytes: &[u8],
+    opts: &BuildOptions,
+) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
     let text = String::from_utf8_lossy(bytes);
     let lint = crate::lint::control::read(&file, &text, &opts.build_args);
     match (plan::plan(&file, opts), lint) {
@@ -39,12 +48,10 @@ pub fn compile(
 /// every stage of the file planned and lowered together, which finds cycles and lowering
 /// problems in stages the target does not reach. On success, the target's file and plan.
 pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
-    let target = plan(bytes, opts);
-    let everything = spec::parse(bytes).map_err(|d| vec![d]).and_then(|file| {
-        plan::plan_every_stage(&file, opts)
-            .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()))
-    });
-    match (target, everything) {
+    let file = spec::parse(bytes).map_err(|d| vec![d])?;
+    let everything = plan::plan_every_stage(&file, opts)
+        .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()));
+    match (plan_parsed(file, bytes, opts), everything) {
         (Ok(planned), Ok(())) => Ok(planned),
         (Ok(_), Err(diags)) => Err(diags),
         (Err(mut diags), everything) => {
