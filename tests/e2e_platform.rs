@@ -87,20 +87,6 @@ fn host_machine() -> String {
     uname.stdout.trim().to_owned()
 }
 
-/// `docker buildx build --progress=plain -f DIR/Stagefile ARGS… DIR`, with the given
-/// environment variables; no image is tagged or loaded unless ARGS ask for it.
-fn buildx(build: &Build, env: &[(&str, &str)], args: &[&str]) -> Finished {
-    let dir = build.dir().to_str().expect("a UTF-8 temp dir").to_owned();
-    let mut command = Command::new("docker");
-    command
-        .envs(env.iter().copied())
-        .args(["buildx", "build", "--progress=plain", "-f"])
-        .arg(format!("{dir}/Stagefile"))
-        .args(args)
-        .arg(&dir);
-    run_command(&mut command)
-}
-
 fn read_trimmed(path: &Path) -> String {
     fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
@@ -612,22 +598,8 @@ fn lint_findings_are_build_warnings_with_rule_and_line() {
     if !engine_enabled() {
         return;
     }
-    // An image named without a tag (UnpinnedBaseImage) that exists only in the engine's
-    // store; the final stage has no `user` (RootUser).
-    let unpinned = unique("stagefile-e2e-unpinned");
-    docker(&["tag", "busybox:1.35", &unpinned]).assert_success();
-    let _tagged = Image {
-        tag: format!("{unpinned}:latest"),
-    };
-    let build = Build::new().stagefile(&format!(
-        "\
-stages:
-  app:
-    from: {unpinned}
-    steps:
-      - run: echo hi > /hi
-"
-    ));
+    let (build, tagged) = linted_fixture();
+    let unpinned = tagged.tag.trim_end_matches(":latest");
     let text = build.stagefile_text();
     let from_line = line_of(&text, "from: ");
     let stage_line = line_of(&text, "app:");

@@ -14,37 +14,10 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-/// `docker buildx build --progress=plain -f DIR/Stagefile ARGS… DIR`, loading nothing.
-fn buildx(build: &Build, args: &[&str]) -> Finished {
-    let dir = build.dir().to_str().expect("a UTF-8 temp dir").to_owned();
-    run_command(
-        Command::new("docker")
-            .env("BUILDX_EXPERIMENTAL", "1")
-            .args(["buildx", "build", "--progress=plain", "-f"])
-            .arg(format!("{dir}/Stagefile"))
-            .args(args)
-            .arg(&dir),
-    )
-}
-
-/// A Stagefile two lint rules object to: an unpinned base (UnpinnedBaseImage, on the
-/// `from` line) and a final stage running as root (RootUser, on the stage's line).
-fn linted_build() -> (Build, Image) {
-    let unpinned = unique("stagefile-e2e-unpinned");
-    docker(&["tag", "busybox:1.35", &unpinned]).assert_success();
-    let tagged = Image {
-        tag: format!("{unpinned}:latest"),
-    };
-    let build = Build::new().stagefile(&format!(
-        "\
-stages:
-  app:
-    from: {unpinned}
-    steps:
-      - run: echo hi > /hi
-"
-    ));
-    (build, tagged)
+/// A query or build through buildx with its experimental features on (older buildx
+/// needs them for `--print`), loading nothing.
+fn query(build: &Build, args: &[&str]) -> Finished {
+    buildx(build, &[("BUILDX_EXPERIMENTAL", "1")], args)
 }
 
 const CLEAN: &str = "\
@@ -78,11 +51,11 @@ stages:
 ",
     );
     let text = build.stagefile_text();
-    let json = |query: &str| -> Value {
-        let out = buildx(&build, &[&query_flag(&format!("{query},format=json"))]);
+    let json = |name: &str| -> Value {
+        let out = query(&build, &[&query_flag(&format!("{name},format=json"))]);
         out.assert_success();
         serde_json::from_str(&out.stdout)
-            .unwrap_or_else(|e| panic!("{query} answered no JSON ({e}):\n{}", out.text()))
+            .unwrap_or_else(|e| panic!("{name} answered no JSON ({e}):\n{}", out.text()))
     };
 
     // Exact keys, as `jq .targets` reads them: BuildKit's json tags are lower case.
@@ -129,13 +102,13 @@ fn check_reports_lint_findings_and_exits_as_buildx_expects() {
     if !engine_enabled() {
         return;
     }
-    let (build, _tagged) = linted_build();
+    let (build, _tagged) = linted_fixture();
     let text = build.stagefile_text();
     let (from_line, stage_line) = (line_of(&text, "from: "), line_of(&text, "app:"));
     if buildx_version() < (0, 15) {
         // Older buildx has only `--print=lint`, which always exits 0.
         notice("buildx before 0.15 has no --call=check nor --check; checking --print=lint");
-        let lint = buildx(&build, &["--print=lint"]);
+        let lint = query(&build, &["--print=lint"]);
         lint.assert_success();
         for (message, line) in [
             ("has no tag, so it means `latest`", from_line),
@@ -153,7 +126,7 @@ fn check_reports_lint_findings_and_exits_as_buildx_expects() {
     }
     // buildx ≥ 0.15 exits 1 when the check finds warnings; `--check` is `--call=check`.
     for flag in ["--call=check", "--check"] {
-        let checked = buildx(&build, &[flag]);
+        let checked = query(&build, &[flag]);
         assert_eq!(
             checked.status.code(),
             Some(1),
@@ -182,7 +155,7 @@ fn check_reports_lint_findings_and_exits_as_buildx_expects() {
         }
     }
     let clean = Build::new().stagefile(CLEAN);
-    let checked = buildx(&clean, &["--call=check"]);
+    let checked = query(&clean, &["--call=check"]);
     checked.assert_success();
     assert!(
         checked
@@ -206,10 +179,10 @@ fn warnings_attach_to_a_vertex_the_engine_reports() {
         notice("buildx before 0.12 has no --progress=rawjson");
         return;
     }
-    let (build, _tagged) = linted_build();
+    let (build, _tagged) = linted_fixture();
     // rawjson prints the engine's progress stream: every vertex with its digest, and every
     // warning with the digest of the vertex it belongs to.
-    let built = buildx(
+    let built = query(
         &build,
         &["--progress=rawjson", "--output", "type=cacheonly"],
     );

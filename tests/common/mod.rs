@@ -544,6 +544,41 @@ impl Build {
     }
 }
 
+/// `docker buildx build --progress=plain -f DIR/Stagefile ARGS… DIR`, with the given
+/// environment variables; no image is tagged or loaded unless ARGS ask for it.
+pub fn buildx(build: &Build, env: &[(&str, &str)], args: &[&str]) -> Finished {
+    let dir = build.dir().to_str().expect("a UTF-8 temp dir").to_owned();
+    run_command(
+        Command::new("docker")
+            .envs(env.iter().copied())
+            .args(["buildx", "build", "--progress=plain", "-f"])
+            .arg(format!("{dir}/Stagefile"))
+            .args(args)
+            .arg(&dir),
+    )
+}
+
+/// A Stagefile two lint rules object to: a base named without a tag that exists only in
+/// the engine's store (UnpinnedBaseImage, on the `from` line) and a final stage with no
+/// `user` (RootUser, on the stage's line). The tag is removed when the image guard drops.
+pub fn linted_fixture() -> (Build, Image) {
+    let unpinned = unique("stagefile-e2e-unpinned");
+    docker(&["tag", "busybox:1.35", &unpinned]).assert_success();
+    let tagged = Image {
+        tag: format!("{unpinned}:latest"),
+    };
+    let build = Build::new().stagefile(&format!(
+        "\
+stages:
+  app:
+    from: {unpinned}
+    steps:
+      - run: echo hi > /hi
+"
+    ));
+    (build, tagged)
+}
+
 pub fn syntax_line() -> String {
     format!("# syntax={}\n", frontend_image())
 }
