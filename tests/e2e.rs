@@ -80,8 +80,31 @@ fn editing_a_source_reruns_only_the_compile_step() {
     if !engine_enabled() {
         return;
     }
+    // No other build of this binary shares the graph meanwhile (see common::gate).
+    let _alone = gate::cache_sensitive();
     let build = Build::example("go");
-    build.run().success();
+    let records = TempDir::new("metadata");
+    let metadata = |name: &str| records.path().join(name).to_str().unwrap().to_owned();
+    let warm = metadata("warm.json");
+    build.run_with(&["--metadata-file", &warm]).success();
+
+    // An unchanged rebuild must be CACHED throughout: if it is not, the cache was lost
+    // (or the base moved), which says nothing of what an edit invalidates.
+    let same = metadata("unchanged.json");
+    let unchanged = build.run_with(&["--metadata-file", &same]).success();
+    let ran: Vec<String> = build_steps(&unchanged.output())
+        .into_iter()
+        .filter(|(_, cached)| !cached)
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        ran.is_empty(),
+        "an unchanged rebuild ran {ran:?} again: the cache was lost between two builds \
+         (base images resolved: {:?}, then {:?}):\n{}",
+        base_materials(&warm),
+        base_materials(&same),
+        unchanged.output()
+    );
 
     // A greeting no earlier run has compiled, so the layer cache cannot hold the result.
     let greeting = format!("hello from {}", unique("an edited stagefile"));
@@ -91,19 +114,56 @@ fn editing_a_source_reruns_only_the_compile_step() {
     let edited = source.replace("\"hello from stagefile\"", &format!("{greeting:?}"));
     fs::write(&main_go, edited).unwrap();
 
-    let second = build.run().success();
+    let after = metadata("edited.json");
+    let second = build.run_with(&["--metadata-file", &after]).success();
+    assert_eq!(base_materials(&after), base_materials(&same));
     let output = second.output();
-    let (download, download_cached) = vertex(&output, "go mod download");
-    assert!(
-        download_cached,
-        "{download:?} should be CACHED in the second build:\n{output}"
-    );
-    let (compile, compile_cached) = vertex(&output, "go build");
-    assert!(
-        !compile_cached,
-        "{compile:?} should run again in the second build:\n{output}"
+    let ran: Vec<String> = build_steps(&output)
+        .into_iter()
+        .filter(|(_, cached)| !cached)
+        .map(|(name, _)| name)
+        .collect();
+    // The edited file's copy, the compile and the final copy of its binary; not the
+    // package install nor `go mod download`.
+    assert_eq!(
+        ran,
+        [
+            "[build 5/6] COPY . /src/",
+            "[build 6/6] RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/server .",
+            "[runtime 2/2] COPY --from=build /out/server /server",
+        ],
+        "{output}"
     );
     assert_eq!(second.image.run_ok(&["hello"]).trim(), greeting);
+}
+
+/// The steps of a build (vertices named `[stage …]`, without the base image sources,
+/// which are resolved, not run) in the order they appear, with whether each was CACHED.
+fn build_steps(output: &str) -> Vec<(String, bool)> {
+    vertices(output)
+        .into_values()
+        .filter(|(name, _)| name.starts_with('[') && !name.starts_with("[internal]"))
+        .filter(|(name, _)| !name.contains("] FROM "))
+        .collect()
+}
+
+/// The base images a build resolved, from its `--metadata-file` provenance materials:
+/// `uri@sha256:…`, or a note when the record has none.
+fn base_materials(path: &str) -> Vec<String> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let record: serde_json::Value = serde_json::from_str(&text).expect("the metadata is JSON");
+    let Some(materials) = record["buildx.build.provenance"]["materials"].as_array() else {
+        return vec!["no provenance materials".to_owned()];
+    };
+    materials
+        .iter()
+        .filter_map(|m| {
+            let uri = m["uri"].as_str()?;
+            let digest = m["digest"]["sha256"].as_str()?;
+            uri.starts_with("pkg:docker/debian")
+                .then(|| format!("{uri}@sha256:{digest}"))
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -679,6 +679,8 @@ fn changing_an_arg_reruns_only_the_stage_that_uses_it() {
     if !engine_enabled() {
         return;
     }
+    // Asserts cache hits: no other build of this binary meanwhile (common::gate).
+    let _alone = gate::cache_sensitive();
     let build = Build::new().stagefile(
         "\
 args:

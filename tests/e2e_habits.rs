@@ -129,6 +129,8 @@ fn proxy_args_reach_run_steps_stay_out_of_the_image_and_keep_the_cache() {
     if !engine_enabled() {
         return;
     }
+    // Asserts cache hits: no other build of this binary meanwhile (common::gate).
+    let _alone = gate::cache_sensitive();
     // The token keeps this step out of any earlier run's cache.
     let token = random_token();
     let run = format!(r#"echo "$HTTP_PROXY|$http_proxy|$NO_PROXY|{token}" > /p"#);

@@ -13,6 +13,7 @@
 //! Standard library only. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod gate;
 pub mod registry;
 
 use std::collections::BTreeMap;
@@ -537,6 +538,7 @@ impl Build {
             .args(&self.args)
             .args(extra)
             .arg(&dir);
+        let _gate = gate::shared_build();
         Built {
             finished: run_command(&mut command),
             image,
@@ -548,6 +550,7 @@ impl Build {
 /// environment variables; no image is tagged or loaded unless ARGS ask for it.
 pub fn buildx(build: &Build, env: &[(&str, &str)], args: &[&str]) -> Finished {
     let dir = build.dir().to_str().expect("a UTF-8 temp dir").to_owned();
+    let _gate = gate::shared_build();
     run_command(
         Command::new("docker")
             .envs(env.iter().copied())
