@@ -92,14 +92,10 @@ fn editing_a_source_reruns_only_the_compile_step() {
     // (or the base moved), which says nothing of what an edit invalidates.
     let same = metadata("unchanged.json");
     let unchanged = build.run_with(&["--metadata-file", &same]).success();
-    let ran: Vec<String> = build_steps(&unchanged.output())
-        .into_iter()
-        .filter(|(_, cached)| !cached)
-        .map(|(name, _)| name)
-        .collect();
+    let rerun = ran(&unchanged.output());
     assert!(
-        ran.is_empty(),
-        "an unchanged rebuild ran {ran:?} again: the cache was lost between two builds \
+        rerun.is_empty(),
+        "an unchanged rebuild ran {rerun:?} again: the cache was lost between two builds \
          (base images resolved: {:?}, then {:?}):\n{}",
         base_materials(&warm),
         base_materials(&same),
@@ -118,15 +114,10 @@ fn editing_a_source_reruns_only_the_compile_step() {
     let second = build.run_with(&["--metadata-file", &after]).success();
     assert_eq!(base_materials(&after), base_materials(&same));
     let output = second.output();
-    let ran: Vec<String> = build_steps(&output)
-        .into_iter()
-        .filter(|(_, cached)| !cached)
-        .map(|(name, _)| name)
-        .collect();
     // The edited file's copy, the compile and the final copy of its binary; not the
     // package install nor `go mod download`.
     assert_eq!(
-        ran,
+        ran(&output),
         [
             "[build 5/6] COPY . /src/",
             "[build 6/6] RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/server .",
@@ -137,13 +128,12 @@ fn editing_a_source_reruns_only_the_compile_step() {
     assert_eq!(second.image.run_ok(&["hello"]).trim(), greeting);
 }
 
-/// The steps of a build (vertices named `[stage …]`, without the base image sources,
-/// which are resolved, not run) in the order they appear, with whether each was CACHED.
-fn build_steps(output: &str) -> Vec<(String, bool)> {
-    vertices(output)
-        .into_values()
-        .filter(|(name, _)| name.starts_with('[') && !name.starts_with("[internal]"))
-        .filter(|(name, _)| !name.contains("] FROM "))
+/// The steps a build ran rather than loaded from the cache.
+fn ran(output: &str) -> Vec<String> {
+    steps(output, false)
+        .into_iter()
+        .filter(|(_, state)| *state != StepState::Cached)
+        .map(|(name, _)| name)
         .collect()
 }
 
@@ -470,4 +460,24 @@ fn line_helpers_parse_build_output() {
         )
     );
     assert_eq!(line_of("a\nb: x\nc", "b:"), 2);
+
+    // Steps in the order they appear; base sources and internal vertices left out.
+    let build = "#9 [build 5/5] RUN go build\n#9 DONE 2.0s\n#4 [internal] load metadata\n#4 DONE 0.1s\n\
+                 #3 [build 1/5] FROM docker.io/library/debian:bookworm\n#3 DONE 0.0s\n\
+                 #5 [build 3/5] RUN go mod download\n#5 CACHED\n#7 [runtime 2/2] COPY /x /x\n\
+                 #7 ERROR: failed\n#10 exporting to image\n#10 DONE 0.1s\n";
+    let named = |with_export| -> Vec<(String, StepState)> { steps(build, with_export) };
+    assert_eq!(
+        named(true),
+        [
+            ("[build 5/5] RUN go build".to_owned(), StepState::Ran),
+            (
+                "[build 3/5] RUN go mod download".to_owned(),
+                StepState::Cached
+            ),
+            ("[runtime 2/2] COPY /x /x".to_owned(), StepState::Other),
+            ("exporting to image".to_owned(), StepState::Ran),
+        ]
+    );
+    assert_eq!(named(false).len(), 3);
 }
