@@ -26,6 +26,7 @@ use vars::Scope;
 
 pub use crate::spec::Command;
 pub use env::EnvValue;
+pub use mounts::{BindMount, CacheMount, RunMount, SecretMount, SshMount, TmpfsMount};
 pub use owner::{Id, Owner};
 pub use proxy::Proxy;
 
@@ -175,11 +176,11 @@ impl StagePlan {
                     .mounts
                     .iter()
                     .filter_map(|m| match m {
-                        RunMount::Bind { from, .. } => Some(from),
-                        RunMount::Cache {
+                        RunMount::Bind(BindMount { from, .. }) => Some(from),
+                        RunMount::Cache(CacheMount {
                             from: Some((from, _)),
                             ..
-                        } => Some(from),
+                        }) => Some(from),
                         _ => None,
                     })
                     .collect(),
@@ -233,44 +234,6 @@ pub enum Sharing {
     Shared,
     Private,
     Locked,
-}
-
-#[derive(Debug)]
-pub enum RunMount {
-    Cache {
-        target: String,
-        id: String,
-        sharing: Sharing,
-        from: Option<(Source, String)>,
-        mode: Option<u32>,
-        uid: Option<u32>,
-        gid: Option<u32>,
-    },
-    Secret {
-        id: String,
-        target: Option<String>,
-        env: Option<String>,
-        required: bool,
-        mode: u32,
-        uid: u32,
-        gid: u32,
-    },
-    Ssh {
-        id: String,
-        target: Option<String>,
-        required: bool,
-    },
-    Tmpfs {
-        target: String,
-        /// Upper limit in bytes; `None` leaves it to the engine.
-        size: Option<i64>,
-    },
-    Bind {
-        from: Source,
-        source: String,
-        target: String,
-        rw: bool,
-    },
 }
 
 #[derive(Debug)]
