@@ -155,10 +155,6 @@ impl FileOp {
         self
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.actions.is_empty()
-    }
-
     pub fn done(self, meta: Meta) -> Output {
         let mut meta = meta.cap("file.base");
         for a in &self.actions {
@@ -331,6 +327,105 @@ impl Fields for UserFields<'_> {
             Ident::Name(name) => proto::message(s, 1, &NamedFields(name, self.1)),
             // A oneof member is written even when zero (root).
             Ident::Id(id) => proto::uint32_always(s, 2, *id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llb::{Local, marshal};
+    use bollard_buildkit_proto::pb;
+    use prost::Message;
+
+    /// The hand-written bytes decode to the message prost would have written, with the
+    /// defaults in place: no timestamp, a kept mode, an owner name read from the
+    /// action's own input, and a root id written although it is zero.
+    #[test]
+    fn actions_encode_as_buildkit_messages() {
+        use pb::file_action::Action as A;
+        use pb::user_opt::User;
+        let base = Local::new("a").build(Meta::default());
+        let from = Local::new("b").build(Meta::default());
+        let mut op = FileOp::on(Some(base));
+        op.mkdir(MkDir::new("/d".into()));
+        op.copy(
+            Some(from),
+            Copy {
+                owner: Some(Owner {
+                    user: Ident::Name("app".into()),
+                    group: Some(Ident::Id(0)),
+                }),
+                attempt_unpack: true,
+                exclude_patterns: vec!["*.md".into(), String::new()],
+                ..Copy::new("/src".into(), "/dst/".into())
+            },
+        );
+        op.mkfile(MkFile {
+            path: "/d/f".into(),
+            mode: 0o600,
+            data: b"hi".to_vec(),
+            owner: None,
+        });
+        let out = op.done(Meta::default());
+        let def = marshal(Some(&out), None);
+        let file_op =
+            def.def
+                .iter()
+                .find_map(|bytes| match pb::Op::decode(bytes.as_slice()).unwrap().op {
+                    Some(pb::op::Op::File(f)) => Some(f),
+                    _ => None,
+                });
+        let actions = file_op.expect("a file op").actions;
+        let numbers: Vec<(i64, i64, i64)> = actions
+            .iter()
+            .map(|a| (a.input, a.secondary_input, a.output))
+            .collect();
+        // Inputs: the base (0) and the copy's source (1); actions follow them (2, 3).
+        assert_eq!(numbers, [(0, -1, -1), (2, 1, -1), (3, -1, 0)]);
+        let Some(A::Copy(copy)) = &actions[1].action else {
+            panic!("{:?}", actions[1]);
+        };
+        let user = |u: User| Some(pb::UserOpt { user: Some(u) });
+        let expected = pb::FileActionCopy {
+            src: "/src".into(),
+            dest: "/dst/".into(),
+            owner: Some(pb::ChownOpt {
+                user: user(User::ByName(pb::NamedUserOpt {
+                    name: "app".into(),
+                    input: 2,
+                })),
+                group: user(User::ById(0)),
+            }),
+            mode: -1,
+            follow_symlink: true,
+            dir_copy_contents: true,
+            attempt_unpack_docker_compatibility: true,
+            create_dest_path: true,
+            allow_wildcard: true,
+            timestamp: -1,
+            exclude_patterns: vec!["*.md".into(), String::new()],
+            ..Default::default()
+        };
+        assert_eq!(*copy, expected);
+        let Some(A::Mkfile(file)) = &actions[2].action else {
+            panic!("{:?}", actions[2]);
+        };
+        assert_eq!(
+            (file.mode, file.timestamp, &file.data[..]),
+            (0o600, -1, &b"hi"[..])
+        );
+        let Some(A::Mkdir(dir)) = &actions[0].action else {
+            panic!("{:?}", actions[0]);
+        };
+        assert_eq!(
+            (dir.mode, dir.make_parents, dir.timestamp),
+            (0o755, true, -1)
+        );
+        // And the bytes are the ones prost writes for the decoded op.
+        for bytes in &def.def {
+            let op = pb::Op::decode(bytes.as_slice()).unwrap();
+            assert_eq!(crate::llb::buildkit_reencoding(&op), *bytes);
         }
     }
 }

@@ -10,6 +10,8 @@ pub(super) trait Sink {
     fn key(&mut self, tag: u32, wire_type: WireType);
     fn varint(&mut self, value: u64);
     fn raw(&mut self, bytes: &[u8]);
+    /// An embedded message; written even when it has no fields.
+    fn message(&mut self, tag: u32, m: &dyn Fields);
 }
 
 /// A message's fields, in field-number order.
@@ -29,6 +31,11 @@ impl Sink for Counter {
     fn raw(&mut self, bytes: &[u8]) {
         self.0 += bytes.len();
     }
+    /// Measured once: a nested message is not walked again for each level above it.
+    fn message(&mut self, tag: u32, m: &dyn Fields) {
+        let len = measure(m);
+        self.0 += encoding::key_len(tag) + encoding::encoded_len_varint(len as u64) + len;
+    }
 }
 
 impl Sink for Vec<u8> {
@@ -41,6 +48,18 @@ impl Sink for Vec<u8> {
     fn raw(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
+    fn message(&mut self, tag: u32, m: &dyn Fields) {
+        let len = measure(m);
+        self.key(tag, WireType::LengthDelimited);
+        self.varint(len as u64);
+        m.fields(self);
+    }
+}
+
+fn measure(m: &dyn Fields) -> usize {
+    let mut len = Counter(0);
+    m.fields(&mut len);
+    len.0
 }
 
 fn varint_field(s: &mut dyn Sink, tag: u32, value: u64) {
@@ -54,13 +73,8 @@ fn len_field(s: &mut dyn Sink, tag: u32, bytes: &[u8]) {
     s.raw(bytes);
 }
 
-/// An embedded message; written even when it has no fields.
 pub(super) fn message(s: &mut dyn Sink, tag: u32, m: &dyn Fields) {
-    let mut len = Counter(0);
-    m.fields(&mut len);
-    s.key(tag, WireType::LengthDelimited);
-    s.varint(len.0 as u64);
-    m.fields(s);
+    s.message(tag, m);
 }
 
 pub(super) fn string(s: &mut dyn Sink, tag: u32, value: &str) {

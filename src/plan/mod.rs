@@ -97,7 +97,7 @@ pub struct StagePlan {
     pub span: Span,
     /// Where the stage's `from` is written, for errors about its base.
     pub from_span: Span,
-    pub base: Base,
+    pub base: Source,
     pub platform: Platform,
     pub workdir: Option<String>,
     pub env: Vec<(String, EnvValue)>,
@@ -141,8 +141,6 @@ pub fn named_context(value: &str) -> Result<Source, String> {
         "named context `{value}` is not supported; use docker-image://REF, a local directory or input:NAME"
     ))
 }
-
-pub type Base = Source;
 
 /// Image config fields a stage sets; unset fields are inherited from its base.
 #[derive(Debug, Default)]
@@ -278,18 +276,6 @@ pub struct FileStep {
     pub mode: u32,
     pub chown: Option<Owner>,
 }
-
-/// Names of the automatic platform args.
-pub const PLATFORM_ARGS: &[&str] = &[
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-];
 
 /// Resolves a parsed Stagefile into a build plan, or every problem found.
 pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
