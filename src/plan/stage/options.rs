@@ -5,7 +5,7 @@
 
 use super::Ctx;
 use crate::diag::{Diagnostic, Span};
-use crate::spec::{Step, span_of};
+use crate::spec::{STEP_KINDS, Step, span_of};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -31,9 +31,7 @@ fn kinds_in(description: &str) -> Option<Vec<String>> {
     head.split(", ")
         .map(|k| {
             let k = k.strip_prefix('`')?.strip_suffix('`')?;
-            ["run", "copy", "add", "file"]
-                .contains(&k)
-                .then(|| k.to_owned())
+            STEP_KINDS.contains(&k).then(|| k.to_owned())
         })
         .collect()
 }
