@@ -21,7 +21,8 @@ pub struct Owner {
     pub group: Option<Ident>,
 }
 
-/// A copy from another filesystem (or scratch) into the op's.
+/// A copy from another filesystem (or scratch) into the op's (`llb.Copy` in Go; used as
+/// `llb::Copy`, as the name is also the prelude's trait).
 #[derive(Clone, Debug)]
 pub struct Copy {
     pub src: String,
@@ -248,7 +249,9 @@ impl Fields for ActionFields<'_> {
     }
 }
 
-/// Each body with its action's input, where owner names are looked up.
+/// Each body with its action's input, where owner names are looked up. The numbers are
+/// ops.proto's; `FileActionCopy` fields 14 to 16 (always replace, mode string, required
+/// paths) are never set.
 struct CopyFields<'a>(&'a Copy, i64);
 struct MkDirFields<'a>(&'a MkDir, i64);
 struct MkFileFields<'a>(&'a MkFile, i64);

@@ -3,7 +3,7 @@
 
 use super::paths::{clean_abs, current_dir, dest_path};
 use super::{Lowering, Step, owner};
-use crate::llb::{self, Copy, FileOp, Meta, Output};
+use crate::llb::{self, FileOp, Meta, Output};
 use crate::plan::{AddKind, AddStep};
 
 impl Lowering<'_> {
@@ -33,14 +33,14 @@ impl Lowering<'_> {
         let mut op = FileOp::on(step.fs.take());
         op.copy(
             Some(src_fs),
-            Copy {
+            llb::Copy {
                 owner: add.chown.as_ref().map(owner),
                 mode: add.chmod,
                 // A local archive (tar, optionally compressed) is unpacked into `dest`,
                 // as Docker's ADD does; downloads and other files are copied as they are.
                 attempt_unpack: local,
                 allow_wildcard: local,
-                ..Copy::new(src, dest.clone())
+                ..llb::Copy::new(src, dest.clone())
             },
         );
         let shown = format!("ADD {} {dest}", add.url);

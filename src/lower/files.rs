@@ -3,7 +3,7 @@
 use super::budget::{MAX_GRAPH_BYTES, cost};
 use super::paths::{clean_abs, current_dir, dest_path, has_wildcard, join, split_last};
 use super::{Lowering, Step, owner};
-use crate::llb::{self, Copy, FileOp, MkDir, MkFile};
+use crate::llb::{self, FileOp, MkDir, MkFile};
 use crate::plan::{CopyStep, FileStep, Source};
 
 impl Lowering<'_> {
@@ -30,11 +30,11 @@ impl Lowering<'_> {
         let linked = copy.link && !self.opts.no_merge;
         let mut op = FileOp::on(if linked { None } else { step.fs.clone() });
         for src in &copy.sources {
-            let mut action = Copy {
+            let mut action = llb::Copy {
                 owner: owner.clone(),
                 mode: copy.chmod,
                 exclude_patterns: copy.exclude.clone(),
-                ..Copy::new(clean_abs(src), dest.clone())
+                ..llb::Copy::new(clean_abs(src), dest.clone())
             };
             let (dir, last) = split_last(&action.src);
             if !copy.exclude.is_empty() && has_wildcard(last) {
