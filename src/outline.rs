@@ -4,7 +4,7 @@
 //! json tags (`targets`, `sources`, `location`, … in lower case; a cache mount's `ID`).
 
 use crate::diag::Span;
-use crate::plan::{Plan, RunMount, StepKind};
+use crate::plan::{CacheMount, Plan, RunMount, SecretMount, SshMount, StepKind};
 use crate::spec::{Stagefile, span_of};
 use base64::Engine;
 use serde_json::{Value, json};
@@ -80,13 +80,15 @@ pub fn outline(file: &Stagefile, plan: &Plan, data: &[u8]) -> Value {
             for m in &run.mounts {
                 let loc = location(step.span);
                 match m {
-                    RunMount::Secret { id, required, .. } => {
+                    RunMount::Secret(SecretMount { id, required, .. }) => {
                         secrets.push(secret_entry(id, *required, loc))
                     }
-                    RunMount::Ssh { id, required, .. } => {
+                    RunMount::Ssh(SshMount { id, required, .. }) => {
                         ssh.push(secret_entry(id, *required, loc))
                     }
-                    RunMount::Cache { id, .. } => cache.push(json!({ "ID": id, "location": loc })),
+                    RunMount::Cache(CacheMount { id, .. }) => {
+                        cache.push(json!({ "ID": id, "location": loc }))
+                    }
                     _ => {}
                 }
             }
@@ -153,11 +155,11 @@ pub fn render(file: &Stagefile, plan: &Plan) -> String {
             if let StepKind::Run(run) = &step.kind {
                 for m in &run.mounts {
                     match m {
-                        RunMount::Secret { id, required, .. } => uses.push(format!(
+                        RunMount::Secret(SecretMount { id, required, .. }) => uses.push(format!(
                             "secret {id}{}",
                             if *required { " (required)" } else { "" }
                         )),
-                        RunMount::Ssh { id, .. } => uses.push(format!("ssh {id}")),
+                        RunMount::Ssh(SshMount { id, .. }) => uses.push(format!("ssh {id}")),
                         _ => {}
                     }
                 }

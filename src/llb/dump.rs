@@ -28,7 +28,7 @@ pub fn dump(def: &pb::Definition) -> Value {
             };
             let mut o = Map::new();
             let meta = def.metadata.get(digest);
-            if let Some(name) = meta.and_then(|m| m.description.get("llb.customname")) {
+            if let Some(name) = meta.and_then(|m| m.description.get(super::marshal::CUSTOM_NAME)) {
                 o.insert("name".into(), json!(name));
             }
             if !op.inputs.is_empty() {

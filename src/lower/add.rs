@@ -1,22 +1,14 @@
-//! Lowering of `add` steps: the source (a download, a Git checkout, or the build context)
-//! and one copy of it into the stage.
+//! `add` steps: the source (a download, a Git checkout, or the build context) and one
+//! copy of it into the stage.
 
-use super::{Lowering, clean_abs, current_dir, dest_path, owner_opt};
-use crate::image::Image;
+use super::paths::{clean_abs, current_dir, dest_path};
+use super::{Lowering, Step, owner};
 use crate::llb::{self, FileOp, Meta, Output};
 use crate::plan::{AddKind, AddStep};
-use bollard_buildkit_proto::pb;
-use std::collections::BTreeMap;
 
 impl Lowering<'_> {
-    pub(super) fn add(
-        &mut self,
-        fs: Option<Output>,
-        image: &mut Image,
-        add: &AddStep,
-        meta: impl Fn(String) -> Meta,
-    ) -> Option<Output> {
-        let workdir = current_dir(image);
+    pub(super) fn add(&mut self, step: &mut Step, add: &AddStep) {
+        let workdir = current_dir(step.image);
         let (src_fs, src, dest) = match add.kind {
             AddKind::Git => (
                 git_source(add),
@@ -37,28 +29,24 @@ impl Lowering<'_> {
                 dest_path(&workdir, add.to.as_deref(), false),
             ),
         };
-        let mut op = FileOp::on(fs);
+        let local = add.kind == AddKind::Context;
+        let mut op = FileOp::on(step.fs.take());
         op.copy(
             Some(src_fs),
-            pb::FileActionCopy {
-                src,
-                dest: dest.clone(),
-                owner: add.chown.as_ref().map(owner_opt),
-                mode: add.chmod.map_or(-1, |m| m as i32),
-                follow_symlink: true,
-                dir_copy_contents: true,
-                create_dest_path: true,
+            llb::Copy {
+                owner: add.chown.as_ref().map(owner),
+                mode: add.chmod,
                 // A local archive (tar, optionally compressed) is unpacked into `dest`,
                 // as Docker's ADD does; downloads and other files are copied as they are.
-                attempt_unpack_docker_compatibility: add.kind == AddKind::Context,
-                allow_wildcard: add.kind == AddKind::Context,
-                timestamp: -1,
-                ..Default::default()
+                attempt_unpack: local,
+                allow_wildcard: local,
+                ..llb::Copy::new(src, dest.clone())
             },
         );
         let shown = format!("ADD {} {dest}", add.url);
-        image.add_history(format!("{shown} # stagefile"), false);
-        Some(op.done(meta(shown)))
+        step.image
+            .add_history(format!("{shown} # stagefile"), false);
+        step.fs = Some(op.done(step.meta(&shown)));
     }
 }
 
@@ -69,22 +57,17 @@ fn git_source(add: &AddStep) -> Output {
         .trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_start_matches("git://");
-    let mut id = format!("git://{remote}");
-    if !reference.is_empty() {
-        id = format!("{id}#{reference}");
+    llb::Git {
+        remote: remote.to_owned(),
+        reference: reference.to_owned(),
+        full_url: repo.to_owned(),
+        checksum: add.checksum.clone(),
+        keep_git_dir: add.keep_git_dir,
     }
-    let mut attrs = BTreeMap::new();
-    attrs.insert("git.fullurl".to_owned(), repo.to_owned());
-    let mut meta = Meta::named(format!("[internal] load git source {}", add.url)).cap("source.git");
-    if let Some(commit) = &add.checksum {
-        attrs.insert("git.checksum".to_owned(), commit.clone());
-        meta = meta.cap("source.git.checksum");
-    }
-    if add.keep_git_dir {
-        attrs.insert("git.keepgitdir".to_owned(), "true".to_owned());
-        meta = meta.cap("source.git.keepgitdir");
-    }
-    llb::source(id, attrs, meta)
+    .build(Meta::named(format!(
+        "[internal] load git source {}",
+        add.url
+    )))
 }
 
 /// A download named after the URL's last part; its name in the source's root.
@@ -96,12 +79,11 @@ fn http_source(add: &AddStep) -> (Output, String) {
         .filter(|n| !n.is_empty())
         .unwrap_or("download")
         .to_owned();
-    let mut attrs = BTreeMap::new();
-    let mut meta = Meta::named(format!("[internal] download {}", add.url)).cap("source.http");
-    if let Some(c) = &add.checksum {
-        attrs.insert("http.checksum".to_owned(), c.clone());
-        meta = meta.cap("source.http.checksum");
+    let source = llb::Http {
+        url: add.url.clone(),
+        filename: name.clone(),
+        checksum: add.checksum.clone(),
     }
-    attrs.insert("http.filename".to_owned(), name.clone());
-    (llb::source(add.url.clone(), attrs, meta), name)
+    .build(Meta::named(format!("[internal] download {}", add.url)));
+    (source, name)
 }

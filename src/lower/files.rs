@@ -1,16 +1,13 @@
-//! Lowering of `copy` and `file` steps: file ops on the stage, a merge for `link`.
+//! `copy` and `file` steps: file ops on the stage, and a merge for `link`.
 
-use super::*;
+use super::budget::{MAX_GRAPH_BYTES, cost};
+use super::paths::{clean_abs, current_dir, dest_path, has_wildcard, join, split_last};
+use super::{Lowering, Step, owner};
+use crate::llb::{self, FileOp, MkDir, MkFile};
+use crate::plan::{CopyStep, FileStep, Source};
 
 impl Lowering<'_> {
-    pub(super) fn copy(
-        &mut self,
-        fs: Option<Output>,
-        image: &mut Image,
-        copy: &CopyStep,
-        platform: &pb::Platform,
-        meta: impl Fn(String) -> Meta,
-    ) -> Option<Output> {
+    pub(super) fn copy(&mut self, step: &mut Step, copy: &CopyStep) {
         // Each copied path carries the whole exclude list: charge it before building.
         let excludes: usize = copy.exclude.iter().map(|e| cost(e)).sum();
         self.graph_bytes += copy
@@ -19,33 +16,25 @@ impl Lowering<'_> {
             .map(|s| cost(s) + excludes)
             .sum::<usize>();
         if self.graph_bytes > MAX_GRAPH_BYTES {
-            return fs;
+            return;
         }
-        let from = self.source_fs(&copy.from, platform);
+        let from = self.source_fs(&copy.from, step.platform);
         let dest = dest_path(
-            &current_dir(image),
+            &current_dir(step.image),
             copy.to.as_deref(),
             copy.sources.len() > 1 || copy.parents,
         );
-        let owner = copy.chown.as_ref().map(owner_opt);
+        let owner = copy.chown.as_ref().map(owner);
         // `link`: copy onto an empty layer and merge it, so the layer does not depend on
         // (and stays cached across changes to) what is below it.
         let linked = copy.link && !self.opts.no_merge;
-        let mut op = FileOp::on(if linked { None } else { fs.clone() });
+        let mut op = FileOp::on(if linked { None } else { step.fs.clone() });
         for src in &copy.sources {
-            let mut action = pb::FileActionCopy {
-                src: clean_abs(src),
-                dest: dest.clone(),
+            let mut action = llb::Copy {
                 owner: owner.clone(),
-                mode: copy.chmod.map_or(-1, |m| m as i32),
-                follow_symlink: true,
-                dir_copy_contents: true,
-                create_dest_path: true,
-                allow_wildcard: true,
-                allow_empty_wildcard: false,
-                timestamp: -1,
+                mode: copy.chmod,
                 exclude_patterns: copy.exclude.clone(),
-                ..Default::default()
+                ..llb::Copy::new(clean_abs(src), dest.clone())
             };
             let (dir, last) = split_last(&action.src);
             if !copy.exclude.is_empty() && has_wildcard(last) {
@@ -77,47 +66,35 @@ impl Lowering<'_> {
             "COPY {link_note}{from_note}{} {dest}",
             copy.sources.join(" ")
         );
-        image.add_history(format!("{shown} # stagefile"), false);
-        let copied = op.done(meta(shown.clone()));
-        match fs {
+        step.image
+            .add_history(format!("{shown} # stagefile"), false);
+        let copied = op.done(step.meta(&shown));
+        step.fs = match step.fs.take() {
             Some(base) if linked => Some(llb::merge(
                 vec![base, copied],
-                meta(format!("{shown} (merge)")),
+                step.meta(&format!("{shown} (merge)")),
             )),
             _ => Some(copied),
-        }
+        };
     }
 
-    pub(super) fn file(
-        &mut self,
-        fs: Option<Output>,
-        image: &mut Image,
-        file: &FileStep,
-        meta: impl Fn(String) -> Meta,
-    ) -> Option<Output> {
-        let path = join(&current_dir(image), &file.path);
-        let owner = file.chown.as_ref().map(owner_opt);
-        let mut op = FileOp::on(fs);
+    pub(super) fn file(&mut self, step: &mut Step, file: &FileStep) {
+        let path = join(&current_dir(step.image), &file.path);
+        let mut op = FileOp::on(step.fs.take());
         if let Some((parent, _)) = path.rsplit_once('/')
             && !parent.is_empty()
         {
-            op.mkdir(pb::FileActionMkDir {
-                path: parent.to_owned(),
-                mode: 0o755,
-                make_parents: true,
-                owner: None,
-                timestamp: -1,
-            });
+            op.mkdir(MkDir::new(parent.to_owned()));
         }
-        op.mkfile(pb::FileActionMkFile {
+        op.mkfile(MkFile {
             path: path.clone(),
-            mode: file.mode as i32,
+            mode: file.mode,
             data: file.content.clone().into_bytes(),
-            owner,
-            timestamp: -1,
+            owner: file.chown.as_ref().map(owner),
         });
         let shown = format!("FILE {path}");
-        image.add_history(format!("{shown} # stagefile"), false);
-        Some(op.done(meta(shown)))
+        step.image
+            .add_history(format!("{shown} # stagefile"), false);
+        step.fs = Some(op.done(step.meta(&shown)));
     }
 }

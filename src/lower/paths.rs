@@ -13,7 +13,7 @@ pub(super) fn current_dir(image: &Image) -> String {
 
 /// Joins `path` onto `dir` unless it is absolute; `.` and `..` are resolved, and a
 /// trailing `/` is kept because it means "into this directory" for copies.
-pub fn join(dir: &str, path: &str) -> String {
+pub(super) fn join(dir: &str, path: &str) -> String {
     let trailing = path.ends_with('/') || path == "." || path.ends_with("/.");
     let full = if path.starts_with('/') {
         path.to_owned()
@@ -28,7 +28,7 @@ pub fn join(dir: &str, path: &str) -> String {
 }
 
 /// Normalises a path to an absolute one without `.`/`..`/`//` (never above `/`).
-pub fn clean_abs(path: &str) -> String {
+pub(super) fn clean_abs(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
         match p {

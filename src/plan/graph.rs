@@ -94,11 +94,11 @@ pub(super) fn assemble(
                 StepKind::Run(r) => {
                     for m in &mut r.mounts {
                         match m {
-                            RunMount::Bind { from, .. } => renumber(from),
-                            RunMount::Cache {
+                            RunMount::Bind(BindMount { from, .. }) => renumber(from),
+                            RunMount::Cache(CacheMount {
                                 from: Some((from, _)),
                                 ..
-                            } => renumber(from),
+                            }) => renumber(from),
                             _ => {}
                         }
                     }
@@ -134,11 +134,11 @@ pub(super) fn assemble(
                 StepKind::Add(a) if a.kind == AddKind::Context => use_context(&a.url),
                 StepKind::Run(r) => {
                     for m in &r.mounts {
-                        if let RunMount::Bind {
+                        if let RunMount::Bind(BindMount {
                             from: Source::Context,
                             source,
                             ..
-                        } = m
+                        }) = m
                         {
                             use_context(source);
                         }

@@ -26,6 +26,7 @@ use vars::Scope;
 
 pub use crate::spec::Command;
 pub use env::EnvValue;
+pub use mounts::{BindMount, CacheMount, RunMount, SecretMount, SshMount, TmpfsMount};
 pub use owner::{Id, Owner};
 pub use proxy::Proxy;
 
@@ -96,7 +97,7 @@ pub struct StagePlan {
     pub span: Span,
     /// Where the stage's `from` is written, for errors about its base.
     pub from_span: Span,
-    pub base: Base,
+    pub base: Source,
     pub platform: Platform,
     pub workdir: Option<String>,
     pub env: Vec<(String, EnvValue)>,
@@ -141,8 +142,6 @@ pub fn named_context(value: &str) -> Result<Source, String> {
     ))
 }
 
-pub type Base = Source;
-
 /// Image config fields a stage sets; unset fields are inherited from its base.
 #[derive(Debug, Default)]
 pub struct ConfigEdits {
@@ -175,11 +174,11 @@ impl StagePlan {
                     .mounts
                     .iter()
                     .filter_map(|m| match m {
-                        RunMount::Bind { from, .. } => Some(from),
-                        RunMount::Cache {
+                        RunMount::Bind(BindMount { from, .. }) => Some(from),
+                        RunMount::Cache(CacheMount {
                             from: Some((from, _)),
                             ..
-                        } => Some(from),
+                        }) => Some(from),
                         _ => None,
                     })
                     .collect(),
@@ -236,44 +235,6 @@ pub enum Sharing {
 }
 
 #[derive(Debug)]
-pub enum RunMount {
-    Cache {
-        target: String,
-        id: String,
-        sharing: Sharing,
-        from: Option<(Source, String)>,
-        mode: Option<u32>,
-        uid: Option<u32>,
-        gid: Option<u32>,
-    },
-    Secret {
-        id: String,
-        target: Option<String>,
-        env: Option<String>,
-        required: bool,
-        mode: u32,
-        uid: u32,
-        gid: u32,
-    },
-    Ssh {
-        id: String,
-        target: Option<String>,
-        required: bool,
-    },
-    Tmpfs {
-        target: String,
-        /// Upper limit in bytes; `None` leaves it to the engine.
-        size: Option<i64>,
-    },
-    Bind {
-        from: Source,
-        source: String,
-        target: String,
-        rw: bool,
-    },
-}
-
-#[derive(Debug)]
 pub struct CopyStep {
     pub sources: Vec<String>,
     pub from: Source,
@@ -315,18 +276,6 @@ pub struct FileStep {
     pub mode: u32,
     pub chown: Option<Owner>,
 }
-
-/// Names of the automatic platform args.
-pub const PLATFORM_ARGS: &[&str] = &[
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-];
 
 /// Resolves a parsed Stagefile into a build plan, or every problem found.
 pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {

@@ -6,6 +6,64 @@ use super::*;
 use crate::diag::shorten;
 use crate::spec::Spanned;
 
+/// A mount of a `run` step.
+#[derive(Debug)]
+pub enum RunMount {
+    Cache(CacheMount),
+    Secret(SecretMount),
+    Ssh(SshMount),
+    Tmpfs(TmpfsMount),
+    Bind(BindMount),
+}
+
+#[derive(Debug)]
+pub struct CacheMount {
+    pub target: String,
+    pub id: String,
+    pub sharing: Sharing,
+    /// The directory the cache starts from: a source and a path in it.
+    pub from: Option<(Source, String)>,
+    /// Mode and owner of a fresh cache's root.
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
+#[derive(Debug)]
+pub struct SecretMount {
+    pub id: String,
+    /// Where the file goes; with neither this nor `env`, `/run/secrets/<id>`.
+    pub target: Option<String>,
+    /// A variable to hold the secret instead of (or besides) a file.
+    pub env: Option<String>,
+    pub required: bool,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+#[derive(Debug)]
+pub struct SshMount {
+    pub id: String,
+    pub target: Option<String>,
+    pub required: bool,
+}
+
+#[derive(Debug)]
+pub struct TmpfsMount {
+    pub target: String,
+    /// Upper limit in bytes; `None` leaves it to the engine.
+    pub size: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct BindMount {
+    pub from: Source,
+    pub source: String,
+    pub target: String,
+    pub rw: bool,
+}
+
 /// A field's own place when the parser kept it, else the place of its item.
 fn located<T>(value: &Spanned<T>, item: Span) -> Span {
     if span_of(value).is_known() {
@@ -58,7 +116,7 @@ impl Ctx<'_> {
             Some(m) => Some(self.octal(&m.value.0, span_of(m))?),
             None => None,
         };
-        Some(RunMount::Cache {
+        Some(RunMount::Cache(CacheMount {
             target,
             id,
             sharing,
@@ -66,7 +124,7 @@ impl Ctx<'_> {
             mode,
             uid: c.uid.as_ref().map(|u| u.value),
             gid: c.gid.as_ref().map(|g| g.value),
-        })
+        }))
     }
 
     pub(super) fn secret(&mut self, c: &spec::SecretSpec, span: Span) -> Option<RunMount> {
@@ -85,7 +143,7 @@ impl Ctx<'_> {
             Some(m) => self.octal(&m.value.0, span_of(m))?,
             None => 0o400,
         };
-        Some(RunMount::Secret {
+        Some(RunMount::Secret(SecretMount {
             id,
             target,
             env: match &c.env {
@@ -96,7 +154,7 @@ impl Ctx<'_> {
             mode,
             uid: c.uid.as_ref().map_or(0, |u| u.value),
             gid: c.gid.as_ref().map_or(0, |g| g.value),
-        })
+        }))
     }
 
     pub(super) fn tmpfs(&mut self, t: &spec::TmpfsSpec, span: Span) -> Option<RunMount> {
@@ -119,7 +177,7 @@ impl Ctx<'_> {
                 }
             }
         };
-        Some(RunMount::Tmpfs { target, size })
+        Some(RunMount::Tmpfs(TmpfsMount { target, size }))
     }
 
     pub(super) fn bind(&mut self, m: &spec::MountSpec, span: Span) -> Option<RunMount> {
@@ -136,11 +194,11 @@ impl Ctx<'_> {
         let target_span = located(&m.target, span);
         let target = self.expand_text(&m.target.value, target_span)?;
         let target = self.abs_path(target, target_span)?;
-        Some(RunMount::Bind {
+        Some(RunMount::Bind(BindMount {
             from,
             source,
             target,
             rw: m.rw.as_ref().is_some_and(|r| r.value),
-        })
+        }))
     }
 }

@@ -201,10 +201,10 @@ fn cache_mount_forms() {
         panic!()
     };
     assert!(
-        matches!(&r.mounts[0], RunMount::Cache { target, id, sharing: Sharing::Shared, .. } if target == "/a" && id == "/a")
+        matches!(&r.mounts[0], RunMount::Cache(CacheMount { target, id, sharing: Sharing::Shared, .. }) if target == "/a" && id == "/a")
     );
     assert!(
-        matches!(&r.mounts[1], RunMount::Cache { target, id, sharing: Sharing::Locked, .. } if target == "/b" && id == "bee")
+        matches!(&r.mounts[1], RunMount::Cache(CacheMount { target, id, sharing: Sharing::Locked, .. }) if target == "/b" && id == "bee")
     );
     let d = errs(
         "stages:\n  s:\n    from: scratch\n    steps:\n      - run: x\n        cache: { target: /b, sharing: sometimes }\n",
@@ -276,7 +276,7 @@ fn ssh_forms() {
             panic!()
         };
         r.mounts.iter().find_map(|m| match m {
-            RunMount::Ssh { id, target, .. } => Some((id.clone(), target.clone())),
+            RunMount::Ssh(SshMount { id, target, .. }) => Some((id.clone(), target.clone())),
             _ => None,
         })
     };

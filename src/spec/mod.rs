@@ -100,6 +100,9 @@ pub struct Stage {
     pub healthcheck: Option<Spanned<Healthcheck>>,
 }
 
+/// The keys that make a step what it is; a step has exactly one.
+pub const STEP_KINDS: [&str; 4] = ["run", "copy", "add", "file"];
+
 /// A step is one of `run`, `copy`, `add`, `file`; the other keys are that kind's options.
 /// All keys are read here and `plan` checks which ones belong together, so a misplaced
 /// option gets a located "only for …" error instead of a generic one.

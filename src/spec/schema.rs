@@ -49,7 +49,7 @@ pub(super) fn lint_rules(_: &mut SchemaGenerator) -> Schema {
 /// A step has exactly one of `run`, `copy`, `add` and `file`: a step with two matches
 /// two branches, which `oneOf` refuses.
 pub(super) fn one_step_kind(schema: &mut Schema) {
-    let one_of: Vec<serde_json::Value> = ["run", "copy", "add", "file"]
+    let one_of: Vec<serde_json::Value> = super::STEP_KINDS
         .iter()
         .map(|kind| serde_json::json!({ "required": [kind] }))
         .collect();

@@ -86,11 +86,11 @@ impl Ctx<'_> {
             };
             let target = ssh.value.0.target.as_ref().and_then(|t| self.expand(t));
             let required = ssh.value.0.required.as_ref().is_some_and(|r| r.value);
-            mount(Some(RunMount::Ssh {
+            mount(Some(RunMount::Ssh(SshMount {
                 id,
                 target,
                 required,
-            }));
+            })));
         }
         if let Some(tmpfs) = &s.tmpfs {
             for (t, span) in items(tmpfs) {
