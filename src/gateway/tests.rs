@@ -370,3 +370,30 @@ fn each_round_trip_is_timed() {
     assert_eq!(count("return"), 1, "{line}");
     assert!(line.starts_with("frontend time: total_ms="), "{line}");
 }
+
+#[test]
+fn codes_lead_the_messages_of_a_failed_build() {
+    // A lint finding made an error by the file's settings: the rule's name.
+    let fake = Fake::new("# check=error=true\nstages:\n  app:\n    from: busybox:1.36\n");
+    let error = failure(&fake, &[]);
+    assert_eq!(
+        error.message,
+        "Stagefile:3:3: RootUser: the final image (stage `app`) runs as root \
+         (add `user: \"65532:65532\"` (or another non-root uid) to the final stage; \
+         the file's lint settings make findings errors (`check: {error: true}`); fix it, or skip the rule)"
+    );
+    assert_eq!(framed_lines(&error), [3]);
+
+    // A limit: which one was hit.
+    let fake = Fake::new(
+        "stages:\n  app:\n    from: scratch\n    user: app\n    expose: [1-65535/tcp, 1-65535/udp, 1-65535/sctp, 1-65535]\n",
+    );
+    let error = failure(&fake, &[]);
+    assert_eq!(
+        error.message,
+        "Stagefile:5:54: TooManyPorts: the stage exposes too many ports \
+         (a stage can expose each port of each protocol once; merge the ranges)"
+    );
+    assert_eq!(framed_lines(&error), [5]);
+    assert!(fake.state().solved.is_empty(), "nothing is solved");
+}
