@@ -50,7 +50,8 @@ fn read_stdin() -> Result<Input, ExitCode> {
             Span::new(1, 1, 0),
             format!("standard input holds more than {MAX_FILE_BYTES} bytes, the most a Stagefile may have"),
         )
-        .with_help("check that the right file is piped in");
+        .with_help("check that the right file is piped in")
+        .with_limit(crate::diag::Limit::FileSize);
         return Err(report(STDIN_NAME, b"", &[too_big]));
     }
     Ok(Input {

@@ -56,10 +56,7 @@ pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec
         (Ok(_), Err(diags)) => Err(diags),
         (Err(mut diags), everything) => {
             for d in everything.err().into_iter().flatten() {
-                if !diags
-                    .iter()
-                    .any(|seen| seen.span == d.span && seen.message == d.message)
-                {
+                if !diags.contains(&d) {
                     diags.push(d);
                 }
             }
@@ -69,22 +66,22 @@ pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec
 }
 
 /// Everything worth a warning: the plan's own and the lint rules' findings, each
-/// message led by its rule name.
+/// finding carrying its rule name as its code.
 pub fn warnings(file: &Stagefile, plan: &Plan, bytes: &[u8]) -> Vec<Diagnostic> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = plan.warnings.clone();
-    for f in crate::lint::lint(file, plan, &text) {
-        let mut d = f.diagnostic;
-        d.message = format!("{}: {}", f.rule, d.message);
-        out.push(d);
-    }
+    out.extend(
+        crate::lint::lint(file, plan, &text)
+            .into_iter()
+            .map(|f| f.diagnostic),
+    );
     out
 }
 
 /// When the lint settings say `error: true` and a rule found something: the warnings
 /// with those findings made errors, which fail the build. `None` otherwise.
 pub fn lint_failure(plan: &Plan, warnings: &[Diagnostic]) -> Option<Vec<Diagnostic>> {
-    if !plan.lint.error || !warnings.iter().any(|w| w.rule.is_some()) {
+    if !plan.lint.error || !warnings.iter().any(|w| w.rule().is_some()) {
         return None;
     }
     let help = "the file's lint settings make findings errors (`check: {error: true}`); fix it, or skip the rule";
@@ -93,7 +90,7 @@ pub fn lint_failure(plan: &Plan, warnings: &[Diagnostic]) -> Option<Vec<Diagnost
             .iter()
             .cloned()
             .map(|mut w| {
-                if w.rule.is_some() {
+                if w.rule().is_some() {
                     w.severity = Severity::Error;
                     w.help = Some(match w.help.take() {
                         Some(fix) => format!("{fix}; {help}"),

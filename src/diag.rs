@@ -36,6 +36,73 @@ pub enum Severity {
     Warning,
 }
 
+/// A stable name for a kind of problem, for tools and tests to match instead of the
+/// message's wording, which may change. Rendered before the message
+/// (`warning[RootUser]: …` in a code frame, `Stagefile:2:3: RootUser: …` on one line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// A finding of a lint rule: the rule's name.
+    Lint(&'static str),
+    /// A bound on the work a file may ask for was reached.
+    Limit(Limit),
+}
+
+/// The bounds on the work a file may ask for; each refusal says which one it hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// The file's size in bytes.
+    FileSize,
+    /// More than one YAML document.
+    Documents,
+    /// How deep the YAML nests.
+    Depth,
+    /// What aliases expand to, and how many there are.
+    Aliases,
+    /// How many YAML nodes the file holds.
+    Nodes,
+    /// Other parser budgets: events, scalar and comment bytes.
+    YamlSize,
+    /// How deep `${A:-${B:-…}}` defaults nest.
+    VariableNesting,
+    /// How many ports one stage exposes.
+    ExposedPorts,
+    /// The memory the build graph and image configs take.
+    GraphSize,
+    /// How many errors one check reports.
+    Errors,
+}
+
+impl Code {
+    /// The code as users and tools see it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Lint(rule) => rule,
+            Code::Limit(limit) => limit.name(),
+        }
+    }
+
+    pub fn is_lint(self) -> bool {
+        matches!(self, Code::Lint(_))
+    }
+}
+
+impl Limit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::FileSize => "FileTooLarge",
+            Limit::Documents => "MoreThanOneDocument",
+            Limit::Depth => "YamlTooDeep",
+            Limit::Aliases => "AliasesTooLarge",
+            Limit::Nodes => "TooManyNodes",
+            Limit::YamlSize => "YamlTooLarge",
+            Limit::VariableNesting => "VariablesTooDeep",
+            Limit::ExposedPorts => "TooManyPorts",
+            Limit::GraphSize => "GraphTooLarge",
+            Limit::Errors => "TooManyErrors",
+        }
+    }
+}
+
 /// One problem found in a Stagefile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -44,8 +111,8 @@ pub struct Diagnostic {
     pub span: Span,
     /// What the user can do about it, one line.
     pub help: Option<String>,
-    /// The lint rule that found it, for findings of the lint rules.
-    pub rule: Option<&'static str>,
+    /// Its stable code: the lint rule that found it, or the limit it hit.
+    pub code: Option<Code>,
 }
 
 impl Diagnostic {
@@ -55,7 +122,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             help: None,
-            rule: None,
+            code: None,
         }
     }
 
@@ -65,7 +132,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             help: None,
-            rule: None,
+            code: None,
         }
     }
 
@@ -74,24 +141,45 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_rule(mut self, rule: &'static str) -> Self {
-        self.rule = Some(rule);
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
         self
+    }
+
+    pub fn with_limit(self, limit: Limit) -> Self {
+        self.with_code(Code::Limit(limit))
+    }
+
+    /// The lint rule that found it, for findings of the lint rules.
+    pub fn rule(&self) -> Option<&'static str> {
+        match self.code {
+            Some(Code::Lint(rule)) => Some(rule),
+            _ => None,
+        }
+    }
+
+    /// Whether it is the refusal for this limit.
+    pub fn hit(&self, limit: Limit) -> bool {
+        self.code == Some(Code::Limit(limit))
     }
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
-    /// `file:line:col: message` plus the help, on one or two lines; used where no code frame fits.
+    /// `file:line:col: CODE: message (help)` on one line, where no code frame fits; the
+    /// code is left out when there is none. BuildKit's own lint warnings read the same.
     pub fn one_line(&self, filename: &str) -> String {
+        let code = self
+            .code
+            .map_or(String::new(), |c| format!("{}: ", c.name()));
         let mut out = if self.span.is_known() {
             format!(
-                "{filename}:{}:{}: {}",
+                "{filename}:{}:{}: {code}{}",
                 self.span.line, self.span.column, self.message
             )
         } else {
-            format!("{filename}: {}", self.message)
+            format!("{filename}: {code}{}", self.message)
         };
         if let Some(help) = &self.help {
             out.push_str(" (");
@@ -108,7 +196,11 @@ impl Diagnostic {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let mut group = Group::with_title(level.primary_title(self.message.as_str()));
+        let mut title = level.primary_title(self.message.as_str());
+        if let Some(code) = self.code {
+            title = title.id(code.name());
+        }
+        let mut group = Group::with_title(title);
         if self.span.is_known()
             && let Some(range) = byte_range(source, self.span)
         {

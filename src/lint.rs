@@ -3,7 +3,7 @@
 
 pub mod control;
 
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::plan::vars::referenced_names;
 use crate::plan::{Plan, Source};
 use crate::spec::{Command, Stagefile, span_of};
@@ -46,7 +46,7 @@ fn finding(rule: &'static str, span: Span, message: String, fix: &str) -> Findin
         rule,
         diagnostic: Diagnostic::warning(span, message)
             .with_help(fix)
-            .with_rule(rule),
+            .with_code(Code::Lint(rule)),
     }
 }
 

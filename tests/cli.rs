@@ -408,7 +408,7 @@ fn lint_settings_skip_rules_and_make_findings_fail() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("warning: RootUser:") && err.contains("warning: UnusedArg:"),
+        err.contains("warning[RootUser]:") && err.contains("warning[UnusedArg]:"),
         "{err}"
     );
 
@@ -419,7 +419,7 @@ fn lint_settings_skip_rules_and_make_findings_fail() {
     assert!(out.status.success());
     let err = text(&out.stderr);
     assert!(
-        !err.contains("RootUser:") && err.contains("UnusedArg:"),
+        !err.contains("RootUser") && err.contains("[UnusedArg]"),
         "{err}"
     );
 
@@ -429,7 +429,7 @@ fn lint_settings_skip_rules_and_make_findings_fail() {
         .run();
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("error: RootUser:"), "{err}");
+    assert!(err.contains("error[RootUser]:"), "{err}");
     assert!(!err.contains("UnusedArg"), "{err}");
     assert!(err.contains("Stagefile: 1 error"), "{err}");
     // `llb` prints the graph all the same: the build or `check` judge the file.
@@ -635,7 +635,7 @@ fn a_file_with_hundreds_of_errors_reports_the_first_hundred_then_stops() {
     assert!(!err.contains("`nope100`"), "{err}");
     assert!(
         err.contains(
-            "error: too many errors: the check stopped after 100\n   --> Stagefile:204:15"
+            "error[TooManyErrors]: too many errors: the check stopped after 100\n   --> Stagefile:204:15"
         ),
         "{err}"
     );
@@ -675,4 +675,88 @@ fn no_cache_filter_marks_only_the_named_stages_ops() {
             ("[app 2/2] RUN echo $V", false),
         ]
     );
+}
+
+/// What `check` prints, in full, for a few kinds of problem: the code (a lint rule or
+/// the limit hit) in brackets after the level, the frame, the help, the summary line.
+#[test]
+fn check_prints_diagnostics_exactly() {
+    let cases: &[(&str, &str, Option<i32>, &str, &str)] = &[
+        (
+            "exact-unknown-key",
+            "stages:\n  app:\n    form: busybox:1.36\n",
+            Some(1),
+            "",
+            "\
+error: unknown key `form`
+ --> Stagefile:3:5
+  |
+3 |     form: busybox:1.36
+  |     ^^^^
+  |
+  = help: did you mean `from`?
+Stagefile: 1 error
+",
+        ),
+        (
+            "exact-lint-warnings",
+            "args:\n  UNUSED: x\nstages:\n  app:\n    from: busybox:1.35\n",
+            Some(0),
+            "Stagefile: ok (1 stage to build for target `app`)\n",
+            "\
+warning[UnusedArg]: arg `UNUSED` is never used
+ --> Stagefile:2:3
+  |
+2 |   UNUSED: x
+  |   ^^^^^^
+  |
+  = help: use it as ${NAME} in a field or step, or remove it
+warning[RootUser]: the final image (stage `app`) runs as root
+ --> Stagefile:4:3
+  |
+4 |   app:
+  |   ^^^
+  |
+  = help: add `user: \"65532:65532\"` (or another non-root uid) to the final stage
+",
+        ),
+        (
+            "exact-lint-error",
+            "# check=skip=UnusedArg;error=true\nargs:\n  UNUSED: x\nstages:\n  app:\n    from: busybox:1.35\n",
+            Some(1),
+            "",
+            "\
+error[RootUser]: the final image (stage `app`) runs as root
+ --> Stagefile:5:3
+  |
+5 |   app:
+  |   ^^^
+  |
+  = help: add `user: \"65532:65532\"` (or another non-root uid) to the final stage; the file's lint settings make findings errors (`check: {error: true}`); fix it, or skip the rule
+Stagefile: 1 error
+",
+        ),
+        (
+            "exact-limit",
+            "stages:\n  app:\n    from: scratch\n    user: app\n    expose: [1-65535/tcp, 1-65535/udp, 1-65535/sctp, 1-65535]\n",
+            Some(1),
+            "",
+            "\
+error[TooManyPorts]: the stage exposes too many ports
+ --> Stagefile:5:54
+  |
+5 |     expose: [1-65535/tcp, 1-65535/udp, 1-65535/sctp, 1-65535]
+  |                                                      ^^^^^^^
+  |
+  = help: a stage can expose each port of each protocol once; merge the ranges
+Stagefile: 1 error
+",
+        ),
+    ];
+    for (name, file, status, stdout, stderr) in cases {
+        let out = Test::new(name, file).args(&["check", "Stagefile"]).run();
+        assert_eq!(out.status.code(), *status, "{name}");
+        assert_eq!(text(&out.stdout), *stdout, "{name}");
+        assert_eq!(text(&out.stderr), *stderr, "{name}");
+    }
 }

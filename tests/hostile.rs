@@ -10,7 +10,8 @@
 //! # with: target=app
 //! ```
 //!
-//! Each `expect` line names a line, a column and a piece of the message, and after ` | `
+//! Each `expect` line names a line, a column, optionally the code (`[YamlTooDeep]`), and a
+//! piece of the message, and after ` | `
 //! optionally a piece of the hint; there must be exactly one diagnostic per `expect` line. `with` sets a build option: `target=NAME`,
 //! `build-arg=NAME=VALUE`, `platform=OS/ARCH`, `context=NAME=VALUE` (a named context).
 //! `HOSTILE_SHOW=1 cargo test --test hostile` prints every case's diagnostics.
@@ -104,6 +105,7 @@ fn case(name: &str, bytes: Vec<u8>, expects: &[(u32, u32, &str)]) -> Case {
                 line,
                 column,
                 message: message.to_owned(),
+                code: None,
                 help: None,
             })
             .collect(),
@@ -335,6 +337,7 @@ fn many_undefined_variables() -> Case {
             line: first,
             column: 7,
             message: "variable `NOPE_0` is not defined".into(),
+            code: None,
             help: None,
         }],
         max_errors: Some(MAX_REPORTED),
@@ -357,6 +360,7 @@ fn many_unknown_stages() -> Case {
             line: 2 * 2_000 + 6,
             column: 15,
             message: "no stage is named `nope0`".into(),
+            code: None,
             help: None,
         }],
         max_errors: Some(MAX_REPORTED),
@@ -422,6 +426,9 @@ fn compare(name: &str, what: &str, c: &Case, diags: &[Diagnostic]) -> Vec<String
         let hit = diags.iter().any(|d| {
             (e.line == 0 || (d.span.line, d.span.column) == (e.line, e.column))
                 && d.message.contains(&e.message)
+                && e.code
+                    .as_ref()
+                    .is_none_or(|code| d.code.map(|c| c.name()) == Some(code.as_str()))
                 && e.help
                     .as_ref()
                     .is_none_or(|h| d.help.as_ref().is_some_and(|dh| dh.contains(h.as_str())))

@@ -6,7 +6,7 @@ use bollard_buildkit_proto::pb;
 use prost::Message;
 
 #[allow(clippy::all)]
-mod errdefs {
+pub(super) mod errdefs {
     include!(concat!(env!("OUT_DIR"), "/errdefs.rs"));
 }
 
@@ -48,6 +48,17 @@ pub fn plain(message: impl Into<String>) -> Status {
         message: message.into(),
         details: Vec::new(),
     }
+}
+
+/// A failure at one line of the Stagefile, when it is known. The line is in the text
+/// too: old engines do not show source details.
+pub fn at_line(filename: &str, data: &[u8], line: Option<u32>, message: String) -> Status {
+    let Some(line) = line else {
+        return plain(message);
+    };
+    let mut status = plain(format!("{filename}:{line}: {message}"));
+    status.details.push(source_detail(filename, data, line));
+    status
 }
 
 /// The Stagefile as BuildKit's source-info message carries it.

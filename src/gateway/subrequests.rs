@@ -78,7 +78,13 @@ fn lint(
             let findings = crate::lint::lint(&file, &plan, &String::from_utf8_lossy(data));
             let text: String = findings
                 .iter()
-                .map(|f| format!("{}: {}\n", f.rule, f.diagnostic.one_line(filename)))
+                .map(|f| {
+                    let uncoded = crate::diag::Diagnostic {
+                        code: None,
+                        ..f.diagnostic.clone()
+                    };
+                    format!("{}: {}\n", f.rule, uncoded.one_line(filename))
+                })
                 .collect();
             result
                 .metadata

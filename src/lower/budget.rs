@@ -2,7 +2,7 @@
 //! so lowering counts what it builds and refuses a graph past [`MAX_GRAPH_BYTES`].
 
 use super::Lowering;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, Limit, Span};
 use crate::image::Image;
 
 /// Every `run` op carries the whole environment and shell, every copied path the copy's
@@ -20,11 +20,12 @@ impl Lowering<'_> {
         if self.graph_bytes <= MAX_GRAPH_BYTES {
             return false;
         }
-        let said = self.diags.iter().any(|d| d.message.starts_with(TOO_LARGE));
+        let said = self.diags.iter().any(|d| d.hit(Limit::GraphSize));
         if !said {
             self.diags.push(
                 Diagnostic::error(span, format!("{TOO_LARGE}: more than {} MiB of commands, environments, copy patterns and image configs", MAX_GRAPH_BYTES >> 20))
-                    .with_help("each `run` step carries the whole `env` and `shell`, each copied path the `exclude` list, each stage its base's config; use fewer of them"),
+                    .with_help("each `run` step carries the whole `env` and `shell`, each copied path the `exclude` list, each stage its base's config; use fewer of them")
+                    .with_limit(Limit::GraphSize),
             );
         }
         true

@@ -51,7 +51,8 @@ impl Ctx<'_> {
                     if count > MAX_EXPOSED {
                         self.diags.push(
                             Diagnostic::error(span, "the stage exposes too many ports")
-                                .with_help("a stage can expose each port of each protocol once; merge the ranges"),
+                                .with_help("a stage can expose each port of each protocol once; merge the ranges")
+                                .with_limit(crate::diag::Limit::ExposedPorts),
                         );
                         return;
                     }

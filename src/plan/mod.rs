@@ -389,7 +389,8 @@ pub(crate) fn capped(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 span,
                 format!("too many errors: the check stopped after {MAX_ERRORS}"),
             )
-            .with_help("fix these and check again; there may be more"),
+            .with_help("fix these and check again; there may be more")
+            .with_limit(crate::diag::Limit::Errors),
         );
     }
     diags
@@ -551,6 +552,11 @@ pub(crate) fn expand_error(e: vars::ExpandError, span: Span) -> Diagnostic {
             "pass --build-arg {name}=…, give it a default under `args`, or write `${{{name}:-}}`"
         )),
         vars::ExpandError::Syntax(msg) => Diagnostic::error(span, msg),
+        vars::ExpandError::TooDeep => Diagnostic::error(
+            span,
+            format!("variables nest more than {} levels deep", vars::MAX_NESTING),
+        )
+        .with_limit(crate::diag::Limit::VariableNesting),
         vars::ExpandError::Deferred { name } => Diagnostic::error(
             span,
             format!("`{name}` is set from the inherited environment, which only `env` values can refer to"),

@@ -27,6 +27,8 @@ pub enum ExpandError {
         name: String,
     },
     Syntax(String),
+    /// Defaults nest deeper than [`MAX_NESTING`].
+    TooDeep,
     /// The name's value comes from the inherited environment, not known yet.
     Deferred {
         name: String,
@@ -106,9 +108,7 @@ impl Expansion<'_> {
     fn text(&self, text: &str, depth: usize, base: usize) -> Result<String, Located> {
         if depth > MAX_NESTING {
             return Err(Located {
-                error: ExpandError::Syntax(format!(
-                    "variables nest more than {MAX_NESTING} levels deep"
-                )),
+                error: ExpandError::TooDeep,
                 offset: base,
             });
         }
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(scope().expand(&nested(MAX_NESTING)).unwrap(), "x");
         assert!(matches!(
             scope().expand(&nested(MAX_NESTING + 1)),
-            Err(ExpandError::Syntax(m)) if m.contains("nest")
+            Err(ExpandError::TooDeep)
         ));
         // Deep enough to overflow the stack if each level recursed without a bound.
         assert!(scope().expand(&nested(50_000)).is_err());

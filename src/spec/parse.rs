@@ -1,7 +1,7 @@
 //! Bytes → `Stagefile`, with bounded work and located, actionable errors.
 
 use super::Stagefile;
-use crate::diag::{Diagnostic, Span, suggest};
+use crate::diag::{Diagnostic, Limit, Span, suggest};
 use serde_saphyr::options::DuplicateKeyPolicy;
 
 /// Largest Stagefile accepted; real ones are a few KiB, and BuildKit's gRPC limit is 4 MiB.
@@ -56,6 +56,7 @@ pub fn too_big(len: u64) -> Diagnostic {
         format!("the file is {len} bytes; a Stagefile may be at most {MAX_FILE_BYTES} bytes"),
     )
     .with_help("check that the right file is given (-f); generated specs should be split")
+    .with_limit(Limit::FileSize)
 }
 
 fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
@@ -96,49 +97,60 @@ fn to_diagnostic(e: &serde_saphyr::Error) -> Diagnostic {
         // A mapping where one value or a list of them is expected (`expose: {a: b}`).
         diag.message = "expected a value or a list of values here, not a mapping".into();
         diag.help = Some("write one value, or a list: `[a, b]`".into());
-    } else if let Some((message, help)) = in_plain_words(e) {
+    } else if let Some((message, help, limit)) = in_plain_words(e) {
         diag.message = message;
         diag.help = Some(help.into());
+        diag.code = limit.map(crate::diag::Code::Limit);
     }
     diag
 }
 
 /// The parser's own wording for wrong types and limits speaks of its internals
-/// ("expected mapping start", "use Option<String>"); say what the file needs instead.
-fn in_plain_words(e: &serde_saphyr::Error) -> Option<(String, &'static str)> {
+/// ("expected mapping start", "use Option<String>"); say what the file needs instead,
+/// and which limit a refusal for the work it asks hit.
+fn in_plain_words(e: &serde_saphyr::Error) -> Option<(String, &'static str, Option<Limit>)> {
     use serde_saphyr::Error as E;
     use serde_saphyr::budget::BudgetBreach as B;
     let too_much = "write the repeated parts out plainly, without nesting aliases";
+    let limit = |limit| Some(limit);
     Some(match e {
         E::AliasError { error, .. } => return in_plain_words(error),
         E::Unexpected { expected, .. } => match *expected {
             "mapping start" => (
                 "expected a mapping (`key: value` entries) here".into(),
                 "check the indentation, and what this key takes in the reference",
+                None,
             ),
             "sequence start" => (
                 "expected a list here".into(),
                 "write the items as `[a, b]` or as `- a` lines",
+                None,
             ),
             "string scalar" => (
                 "expected a single value here, not a list or a mapping".into(),
                 "quote the value if it should be text",
+                None,
             ),
             other => (
                 format!("expected {other} here"),
                 "check the value against the reference",
+                None,
             ),
         },
         E::NullIntoString { .. } => (
             "a value is missing here".into(),
             "write a value after the colon (an empty text is \"\")",
+            None,
         ),
-        E::InvalidScalar { ty: "boolean", .. } | E::InvalidBooleanStrict { .. } => {
-            ("expected `true` or `false`".into(), "write true or false")
-        }
+        E::InvalidScalar { ty: "boolean", .. } | E::InvalidBooleanStrict { .. } => (
+            "expected `true` or `false`".into(),
+            "write true or false",
+            None,
+        ),
         E::InvalidScalar { ty, .. } if ty.starts_with('u') || ty.starts_with('i') => (
             "expected a whole number".into(),
             "ids and counts are numbers from 0 to 4294967295",
+            None,
         ),
         E::Budget {
             breach: B::Documents { .. },
@@ -147,6 +159,7 @@ fn in_plain_words(e: &serde_saphyr::Error) -> Option<(String, &'static str)> {
         | E::MultipleDocuments { .. } => (
             "a Stagefile holds one YAML document".into(),
             "remove this `---` line and what follows, or merge the documents",
+            limit(Limit::Documents),
         ),
         E::Budget {
             breach: B::Depth { .. },
@@ -154,16 +167,31 @@ fn in_plain_words(e: &serde_saphyr::Error) -> Option<(String, &'static str)> {
         } => (
             "the YAML nests too deeply".into(),
             "a Stagefile needs a few levels; flatten the structure",
+            limit(Limit::Depth),
         ),
-        E::Budget { .. } => ("the YAML is too large or too complex".into(), too_much),
+        E::Budget { breach, .. } => (
+            "the YAML is too large or too complex".into(),
+            too_much,
+            limit(match breach {
+                B::Aliases { .. }
+                | B::Anchors { .. }
+                | B::AliasAnchorRatio { .. }
+                | B::MergeKeys { .. } => Limit::Aliases,
+                B::Nodes { .. } => Limit::Nodes,
+                _ => Limit::YamlSize,
+            }),
+        ),
         E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }
-        | E::AliasReplayCounterOverflow { .. } => {
-            ("aliases expand to too much YAML".into(), too_much)
-        }
+        | E::AliasReplayCounterOverflow { .. } => (
+            "aliases expand to too much YAML".into(),
+            too_much,
+            limit(Limit::Aliases),
+        ),
         E::UnknownAnchor { .. } => (
             "this alias refers to no anchor".into(),
             "define the anchor (`&name`) before its first use (`*name`)",
+            None,
         ),
         _ => return None,
     })

@@ -32,6 +32,8 @@ pub struct Expect {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// The diagnostic's code, written `[Code]` before the message (a limit's or a rule's).
+    pub code: Option<String>,
     /// A piece of the hint, when the case is about the hint ("did you mean").
     pub help: Option<String>,
 }
@@ -76,6 +78,10 @@ pub fn header(name: &str, text: &str) -> Result<Header, String> {
             let (l, c) = at
                 .split_once(':')
                 .ok_or_else(|| format!("{name}: bad location `{at}`"))?;
+            let (code, message) = match message.strip_prefix('[').and_then(|m| m.split_once("] ")) {
+                Some((code, message)) => (Some(code.to_owned()), message),
+                None => (None, message),
+            };
             let (message, help) = match message.split_once(" | ") {
                 Some((m, h)) => (m, Some(h.trim().to_owned())),
                 None => (message, None),
@@ -84,6 +90,7 @@ pub fn header(name: &str, text: &str) -> Result<Header, String> {
                 line: l.parse().map_err(|_| format!("{name}: bad line `{l}`"))?,
                 column: c.parse().map_err(|_| format!("{name}: bad column `{c}`"))?,
                 message: message.trim().to_owned(),
+                code,
                 help,
             });
         } else if let Some(rest) = comment.strip_prefix("refused-by:") {

@@ -1,0 +1,256 @@
+//! One build, from the handshake to the result: read the definition, plan each platform,
+//! warn, resolve base images and inputs, lower, check the engine's caps, solve.
+//!
+//! Round trips that do not depend on each other overlap: the handshake with the reads of
+//! the build definition, and the warnings with the base image lookups and the inputs.
+
+use super::caps;
+use super::engine::Engine;
+use super::errors;
+use super::images;
+use super::inputs::{client_inputs, read_definition};
+use super::options::Env;
+use super::result::{self, Solved};
+use super::subrequests::{SUBREQUESTS, subrequest};
+use super::timing::{Clock, Trip};
+use crate::diag::Diagnostic;
+use crate::llb::SourceMap;
+use crate::lower::{self, LowerOptions};
+use bollard_buildkit_proto::google::rpc::Status;
+use bollard_buildkit_proto::moby::buildkit::v1::frontend as fe;
+use bollard_buildkit_proto::pb;
+use std::collections::{BTreeSet, HashMap};
+
+/// Everything between the start and `Return`: the result to return, or the error.
+pub(super) async fn build<E: Engine>(
+    engine: &E,
+    env: &Env,
+    clock: &Clock,
+) -> Result<fe::Result, Status> {
+    let filename = env.filename().to_owned();
+    let own_ignore = crate::ignore::own_ignore_name(&filename);
+    let (pong, (stagefile, own_dockerignore, dockerignore)) = tokio::join!(
+        clock.time(Trip::Ping, "", engine.ping()),
+        read_definition(engine, env, clock, &filename, &own_ignore)
+    );
+    let pong = pong.map_err(|e| errors::from_rpc("BuildKit did not answer", &e))?;
+    let caps = enabled(&pong.frontend_api_caps);
+    let llb_caps = enabled(&pong.llb_caps);
+    let opts = env.build_options().map_err(errors::plain)?;
+    let (data, load_vertex) = stagefile.map_err(|e| {
+        errors::plain(format!(
+            "cannot read {filename} from the build definition: {}",
+            e.message
+        ))
+    })?;
+
+    if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
+        return subrequest(request, &filename, &data, &opts).map_err(|d| match d {
+            Some(diags) => errors::from_diagnostics(&filename, &data, &diags),
+            None => errors::plain(format!(
+                "the Stagefile frontend does not answer `{request}`; it answers {}",
+                SUBREQUESTS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        });
+    }
+
+    // One plan per requested platform: TARGET* args and stage platforms follow each.
+    let platforms = env.target_platforms().map_err(errors::plain)?;
+    let mut plans = Vec::with_capacity(platforms.len());
+    let mut warnings = Vec::new();
+    for platform in &platforms {
+        let opts = crate::plan::BuildOptions {
+            target_platform: platform.clone(),
+            ..opts.clone()
+        };
+        let (parsed, plan) = crate::compile::plan(&data, &opts)
+            .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        if plans.is_empty() {
+            warnings = crate::compile::warnings(&parsed, &plan, &data);
+            if let Some(failure) = crate::compile::lint_failure(&plan, &warnings) {
+                return Err(errors::from_diagnostics(&filename, &data, &failure));
+            }
+        }
+        plans.push(plan);
+    }
+    let warner = Warner {
+        engine,
+        clock,
+        enabled: caps.contains("gateway.warnings"),
+        vertex: &load_vertex,
+        filename: &filename,
+        data: &data,
+    };
+    let ((), base_configs, inputs) = tokio::join!(
+        warner.send(&warnings),
+        images::resolve(engine, env, clock, &plans, &filename, &data),
+        client_inputs(engine, env, clock, &plans)
+    );
+    let base_configs = base_configs?;
+    let (inputs, input_configs) = inputs?;
+    let excludes = crate::ignore::excludes(
+        own_dockerignore.ok().as_ref().map(|(d, _)| d.as_slice()),
+        dockerignore.ok().as_ref().map(|(d, _)| d.as_slice()),
+        &plans[0],
+    );
+    let lower_opts = LowerOptions {
+        session_id: Some(env.session_id.clone()).filter(|s| !s.is_empty()),
+        resolve_mode: env.opt("image-resolve-mode").map(str::to_owned),
+        excludes,
+        source: Some(SourceMap {
+            filename: &filename,
+            data: &data,
+        }),
+        base_configs,
+        inputs,
+        input_configs,
+        no_merge: !llb_caps.contains("mergeop"),
+        epoch: epoch(env)?,
+    };
+
+    let mut solved = Vec::with_capacity(plans.len());
+    for (n, (platform, plan)) in platforms.iter().zip(&plans).enumerate() {
+        let lowered = lower::lower(plan, &lower_opts)
+            .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        // What lowering assumed (an `input:` context without a config) is the same for
+        // every platform: said once.
+        if n == 0 {
+            warner.send(&lowered.warnings).await;
+        }
+        if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
+            return Err(errors::at_line(&filename, &data, line, msg));
+        }
+        let reference = solve(engine, env, clock, lowered.definition).await?;
+        solved.push(Solved {
+            platform: platform.clone(),
+            reference,
+            image: lowered.image,
+        });
+    }
+    Ok(result::assemble(
+        solved,
+        env.opt("multi-platform") == Some("true"),
+        lower_opts.epoch,
+    ))
+}
+
+/// The ids of the enabled caps of a `Ping` answer.
+fn enabled(
+    caps: &[bollard_buildkit_proto::moby::buildkit::v1::apicaps::ApiCap],
+) -> BTreeSet<String> {
+    caps.iter()
+        .filter(|c| c.enabled)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+/// `--build-arg SOURCE_DATE_EPOCH=<unix seconds>`, as BuildKit's own frontends read it.
+fn epoch(env: &Env) -> Result<Option<u64>, Status> {
+    match env
+        .opt("build-arg:SOURCE_DATE_EPOCH")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            errors::plain(format!(
+                "SOURCE_DATE_EPOCH must be whole seconds since 1970, not `{v}`"
+            ))
+        }),
+    }
+}
+
+/// Solves one graph (lazily: steps run when BuildKit exports) and returns its ref.
+async fn solve<E: Engine>(
+    engine: &E,
+    env: &Env,
+    clock: &Clock,
+    definition: pb::Definition,
+) -> Result<fe::Ref, Status> {
+    if definition.def.is_empty() {
+        // The target is plain scratch: an empty ref is BuildKit's empty filesystem.
+        return Ok(fe::Ref {
+            id: String::new(),
+            def: None,
+        });
+    }
+    let request = fe::SolveRequest {
+        definition: Some(definition),
+        allow_result_return: true,
+        allow_result_array_ref: true,
+        cache_imports: cache_imports(env),
+        ..Default::default()
+    };
+    let response = clock
+        .time(Trip::Solve, "build", engine.solve(request))
+        .await
+        .map_err(|e| errors::from_rpc("solve failed", &e))?;
+    match response.result.and_then(|r| r.result) {
+        Some(fe::result::Result::Ref(r)) => Ok(r),
+        Some(fe::result::Result::RefDeprecated(id)) => Ok(fe::Ref { id, def: None }),
+        _ => Err(errors::plain("BuildKit returned no result for the build")),
+    }
+}
+
+/// The cache sources the client asked for (`--cache-from`), passed on with each solve.
+fn cache_imports(env: &Env) -> Vec<fe::CacheOptionsEntry> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Type")]
+        kind: String,
+        #[serde(rename = "Attrs", default)]
+        attrs: HashMap<String, String>,
+    }
+    env.opt("cache-imports")
+        .and_then(|j| serde_json::from_str::<Vec<Entry>>(j).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| fe::CacheOptionsEntry {
+            r#type: e.kind,
+            attrs: e.attrs,
+        })
+        .collect()
+}
+
+/// Shows located warnings in the build's progress (`N warnings found`), attached to the
+/// vertex that loaded the Stagefile, when the engine takes warnings.
+struct Warner<'a, E> {
+    engine: &'a E,
+    clock: &'a Clock,
+    enabled: bool,
+    vertex: &'a str,
+    filename: &'a str,
+    data: &'a [u8],
+}
+
+impl<E: Engine> Warner<'_, E> {
+    async fn send(&self, warnings: &[Diagnostic]) {
+        if !self.enabled {
+            return;
+        }
+        for w in warnings {
+            let request = fe::WarnRequest {
+                digest: self.vertex.to_owned(),
+                level: 1,
+                short: w.one_line(self.filename).into_bytes(),
+                detail: w.help.iter().map(|h| h.clone().into_bytes()).collect(),
+                info: Some(errors::source_info(self.filename, self.data)),
+                ranges: vec![errors::line_range(w.span.line)],
+                ..Default::default()
+            };
+            let what = format!("line {}", w.span.line);
+            // A warning that cannot be shown must not fail the build.
+            if let Err(e) = self
+                .clock
+                .time(Trip::Warn, &what, self.engine.warn(request))
+                .await
+            {
+                log::warn!("could not send a warning: {e}");
+            }
+        }
+    }
+}
