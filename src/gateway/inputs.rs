@@ -20,6 +20,9 @@ pub(super) const CONFIG_KEY: &str = "containerimage.config";
 pub(super) type LocalFile = Result<(Vec<u8>, String), Status>;
 
 /// The Stagefile, the `.dockerignore` beside it and the context's, read at the same time.
+/// The first two come from one transfer of the `dockerfile` local (a transfer is the
+/// slow part of a read: a round trip to the client's session), the third from the
+/// `context` local.
 pub(super) async fn read_definition<E: Engine>(
     engine: &E,
     env: &Env,
@@ -27,13 +30,14 @@ pub(super) async fn read_definition<E: Engine>(
     filename: &str,
     own_ignore: &str,
 ) -> (LocalFile, LocalFile, LocalFile) {
-    tokio::join!(
+    let beside = [filename, own_ignore];
+    let (definition, dockerignore) = tokio::join!(
         read_local(
             engine,
             env,
             clock,
             "dockerfile",
-            filename,
+            &beside,
             "dockerfile",
             "[internal] load build definition"
         ),
@@ -41,37 +45,37 @@ pub(super) async fn read_definition<E: Engine>(
             engine,
             env,
             clock,
-            "dockerfile",
-            own_ignore,
-            "dockerfile-dockerignore",
-            "[internal] load .dockerignore beside the Stagefile"
-        ),
-        read_local(
-            engine,
-            env,
-            clock,
             "context",
-            ".dockerignore",
+            &[".dockerignore"],
             "context-.dockerignore",
             "[internal] load .dockerignore"
         ),
+    );
+    let mut definition = definition.into_iter();
+    let mut dockerignore = dockerignore.into_iter();
+    let missing = || Err(errors::plain("BuildKit returned no file"));
+    (
+        definition.next().unwrap_or_else(missing),
+        definition.next().unwrap_or_else(missing),
+        dockerignore.next().unwrap_or_else(missing),
     )
 }
 
-/// Reads one file from a client-side local through a filtered local source.
+/// Reads files from a client-side local through one local source filtered to `paths`:
+/// one transfer, then a `ReadFile` for each path (a missing one is an error of its own).
 async fn read_local<E: Engine>(
     engine: &E,
     env: &Env,
     clock: &Clock,
     local: &str,
-    path: &str,
+    paths: &[&str],
     shared_key: &str,
     name: &str,
-) -> LocalFile {
+) -> Vec<LocalFile> {
     let mut attrs = BTreeMap::new();
-    let paths = serde_json::to_string(&[path]).expect("json");
-    attrs.insert("local.followpaths".to_owned(), paths.clone());
-    attrs.insert("local.includepattern".to_owned(), paths);
+    let listed = serde_json::to_string(paths).expect("json");
+    attrs.insert("local.followpaths".to_owned(), listed.clone());
+    attrs.insert("local.includepattern".to_owned(), listed);
     attrs.insert("local.sharedkeyhint".to_owned(), shared_key.to_owned());
     attrs.insert("local.differ".to_owned(), "none".to_owned());
     if !env.session_id.is_empty() {
@@ -82,7 +86,7 @@ async fn read_local<E: Engine>(
         crate::llb::marshal(Some(&source), None)
     };
     let vertex = crate::llb::digest_of(&definition.def[0]);
-    let read = async {
+    let transfer = async {
         let solved = engine
             .solve(fe::SolveRequest {
                 definition: Some(definition),
@@ -92,26 +96,37 @@ async fn read_local<E: Engine>(
             })
             .await
             .map_err(|e| errors::from_rpc("load", &e))?;
-        let id = match solved.result.and_then(|r| r.result) {
-            Some(fe::result::Result::Ref(r)) => r.id,
-            Some(fe::result::Result::RefDeprecated(id)) => id,
-            _ => {
-                return Err(errors::plain(format!(
-                    "BuildKit returned no files for `{local}`"
-                )));
-            }
-        };
-        engine
-            .read_file(fe::ReadFileRequest {
-                r#ref: id,
-                file_path: path.to_owned(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| errors::from_rpc(path, &e))
+        match solved.result.and_then(|r| r.result) {
+            Some(fe::result::Result::Ref(r)) => Ok(r.id),
+            Some(fe::result::Result::RefDeprecated(id)) => Ok(id),
+            _ => Err(errors::plain(format!(
+                "BuildKit returned no files for `{local}`"
+            ))),
+        }
     };
-    let data = clock.time(Trip::Read, path, read).await?;
-    Ok((data, vertex))
+    let id = match clock.time(Trip::Transfer, local, transfer).await {
+        Ok(id) => id,
+        Err(status) => return paths.iter().map(|_| Err(status.clone())).collect(),
+    };
+    let reads = paths.iter().map(|path| {
+        let read = engine.read_file(fe::ReadFileRequest {
+            r#ref: id.clone(),
+            file_path: (*path).to_owned(),
+            ..Default::default()
+        });
+        async {
+            clock
+                .time(Trip::Read, path, read)
+                .await
+                .map(|data| (data, vertex.clone()))
+                .map_err(|e| errors::from_rpc(path, &e))
+        }
+    });
+    let mut files = Vec::with_capacity(paths.len());
+    for read in reads {
+        files.push(read.await);
+    }
+    files
 }
 
 /// The client's `input:` graphs the plans use, with image configs from `input-metadata:`.

@@ -363,6 +363,9 @@ fn each_round_trip_is_timed() {
         }
     };
     assert_eq!(count("ping"), 1, "{line}");
+    // One transfer of the Stagefile and the ignore file beside it, one of the context's
+    // `.dockerignore`; a read of each of the three files.
+    assert_eq!(count("transfer"), 2, "{line}");
     assert_eq!(count("read"), 3, "{line}");
     assert_eq!(count("resolve"), 2, "{line}");
     assert_eq!(count("inputs"), 0, "{line}");

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 pub enum Trip {
     /// `Ping`.
     Ping,
-    /// Reading one file of the build definition: a `Solve` of a filtered local source,
-    /// then `ReadFile` on its ref.
+    /// `Solve` of a local source filtered to the files to read: their transfer from
+    /// the client's session.
+    Transfer,
+    /// `ReadFile` of one transferred file.
     Read,
     /// `ResolveImageConfig` for one base image and platform.
     Resolve,
@@ -26,8 +28,9 @@ pub enum Trip {
     Return,
 }
 
-const TRIPS: [Trip; 7] = [
+const TRIPS: [Trip; 8] = [
     Trip::Ping,
+    Trip::Transfer,
     Trip::Read,
     Trip::Resolve,
     Trip::Inputs,
@@ -40,6 +43,7 @@ impl Trip {
     pub fn name(self) -> &'static str {
         match self {
             Trip::Ping => "ping",
+            Trip::Transfer => "transfer",
             Trip::Read => "read",
             Trip::Resolve => "resolve",
             Trip::Inputs => "inputs",
@@ -138,6 +142,7 @@ mod tests {
                 "total_ms",
                 "answer",
                 "ping_ms",
+                "transfer_ms",
                 "read_ms",
                 "resolve_ms",
                 "inputs_ms",
