@@ -7,6 +7,10 @@
 //!   benchtool transferred LOG KIND
 //!                                 bytes of `transferring KIND:` (context, dockerfile),
 //!                                 each vertex's last report, summed
+//!   benchtool frontend-times LOG  the frontend's `frontend time:` summary lines of the
+//!                                 successful builds in an engine log: for the total
+//!                                 and each kind of round trip, `key builds mean_ms`
+//!                                 (a build's round trips of one kind summed)
 //!
 //! Built and run by hack/bench (`cargo build --example benchtool`).
 
@@ -61,10 +65,61 @@ fn run(args: &[&str]) -> Result<String, String> {
                 .sum();
             Ok(format!("{total}\n"))
         }
-        _ => Err("usage: benchtool generate N | steps LOG | transferred LOG KIND".to_owned()),
+        ["frontend-times", log] => frontend_times(&read(log)?),
+        _ => Err(
+            "usage: benchtool generate N | steps LOG | transferred LOG KIND | frontend-times LOG"
+                .to_owned(),
+        ),
     }
 }
 
 fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))
+}
+
+/// Means over the builds of the frontend's summary lines (see docs/architecture.md):
+/// `total` and each `KIND_ms` key, in the line's order; `-` counts as no time.
+fn frontend_times(log: &str) -> Result<String, String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut sums: Vec<f64> = Vec::new();
+    let mut builds = 0usize;
+    for line in log.lines() {
+        let Some(at) = line.find("frontend time: ") else {
+            continue;
+        };
+        let fields = &line[at + "frontend time: ".len()..];
+        if !fields.split(' ').any(|kv| kv == "answer=result") {
+            continue;
+        }
+        builds += 1;
+        for kv in fields.split(' ') {
+            let Some((key, value)) = kv.split_once('=') else {
+                continue;
+            };
+            let Some(key) = key.strip_suffix("_ms") else {
+                continue;
+            };
+            let total: f64 = value
+                .split(',')
+                .filter(|v| *v != "-")
+                .map(|v| v.parse::<f64>().map_err(|_| format!("not a time: {kv:?}")))
+                .sum::<Result<f64, String>>()?
+                + 0.0; // an empty sum is -0.0
+            match keys.iter().position(|k| k == key) {
+                Some(i) => sums[i] += total,
+                None => {
+                    keys.push(key.to_owned());
+                    sums.push(total);
+                }
+            }
+        }
+    }
+    if builds == 0 {
+        return Err("no `frontend time:` line of a successful build in the log".to_owned());
+    }
+    Ok(keys
+        .iter()
+        .zip(&sums)
+        .map(|(key, sum)| format!("{key} {builds} {:.3}\n", sum / builds as f64))
+        .collect())
 }
