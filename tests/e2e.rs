@@ -8,7 +8,8 @@
 //!
 //! Each test writes its fixture into a temporary directory, tags its images uniquely and
 //! removes them when done. A few tests need no engine and always run. The harness is in
-//! `tests/common/mod.rs`; the format's features are covered by `tests/e2e_format.rs`.
+//! `tests/common/mod.rs`; the format's features are covered by `tests/e2e_format.rs`,
+//! `tests/e2e_context.rs` and `tests/e2e_config.rs`.
 
 mod common;
 

@@ -1,9 +1,11 @@
 //! The end-to-end harness shared by the engine test files (`tests/e2e.rs`,
-//! `tests/e2e_format.rs`, `tests/e2e_platform.rs`, `tests/e2e_hostile.rs`): fixtures in
-//! temporary directories, builds through `docker buildx build` with the frontend image
-//! named by the `# syntax=` line, image guards that remove what a test tagged, parsers for
-//! `--progress=plain` output, and the engine's version for tests that differ on old
-//! engines.
+//! `tests/e2e_format.rs`, `tests/e2e_platform.rs`, `tests/e2e_hostile.rs` and the other
+//! `tests/e2e_*.rs`): fixtures in temporary directories, builds through
+//! `docker buildx build` with the frontend image named by the `# syntax=` line, image
+//! guards that remove what a test tagged, parsers for `--progress=plain` output, the ELF
+//! header of a built binary (`elf.rs`), and the engine's version for tests that differ on
+//! old engines. `cli.rs` holds the offline commands' test builder (`tests/cli.rs`,
+//! `tests/cli_llb.rs`).
 //!
 //! The engine tests run only when `STAGEFILE_E2E` is set (`hack/test` sets it after
 //! `hack/engine`, `hack/base-images` and `hack/image`). Without it each one prints a notice
@@ -13,6 +15,8 @@
 //! Standard library only. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod cli;
+pub mod elf;
 mod fixture;
 pub mod gate;
 pub mod progress;
