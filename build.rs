@@ -12,7 +12,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .extern_path(".pb", "::bollard_buildkit_proto::pb")
         .compile_fds(descriptors)?;
     revision();
+    pack_relative_relocations();
     Ok(())
+}
+
+/// A static Linux binary is position-independent and relocates itself at start; its
+/// relative relocations packed as `DT_RELR` take a few kilobytes instead of 24 bytes each
+/// (78 KB of the amd64 binary). The start-up code of every static libc the binary is built
+/// with reads them: musl since 1.2.4 (Rust's own is 1.2.5), glibc since 2.36. Dynamically
+/// linked builds (the tests) keep the loader's plain relocations.
+fn pack_relative_relocations() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    if os == "linux" && features.split(',').any(|f| f == "crt-static") {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
 }
 
 /// Sets `STAGEFILE_VERSION` for the crate: the package version, then the revision in
