@@ -2,9 +2,13 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `--version`: the package version, then the git revision in parentheses when build.rs
+/// knows it (`0.1.0 (c427089)`).
+const VERSION: &str = env!("STAGEFILE_VERSION");
+
 /// Declarative multi-stage container builds, as a BuildKit frontend.
 #[derive(Parser)]
-#[command(name = "stagefile", version, about)]
+#[command(name = "stagefile", version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,

@@ -430,3 +430,30 @@ Stagefile: 1 error
         assert_eq!(text(&out.stderr), *stderr, "{name}");
     }
 }
+
+#[test]
+fn version_names_the_package_version_and_the_revision() {
+    // build.rs sets STAGEFILE_GIT_REVISION for every target of the package when it knows
+    // the revision (a git checkout, or STAGEFILE_REVISION); without it the version stands alone.
+    let expected = match option_env!("STAGEFILE_GIT_REVISION") {
+        Some(rev) => format!("stagefile {} ({rev})\n", env!("CARGO_PKG_VERSION")),
+        None => format!("stagefile {}\n", env!("CARGO_PKG_VERSION")),
+    };
+    for flag in ["--version", "-V"] {
+        let out = Test::new(&format!("version{flag}"), GOOD)
+            .args(&[flag])
+            .run();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        assert_eq!(text(&out.stdout), expected, "{flag}");
+        assert_eq!(text(&out.stderr), "", "{flag}");
+    }
+    // In this repository's own checkout the revision is the commit's short hash.
+    if let Some(rev) = option_env!("STAGEFILE_GIT_REVISION")
+        && option_env!("STAGEFILE_REVISION").is_none()
+    {
+        assert!(
+            rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{rev}"
+        );
+    }
+}
