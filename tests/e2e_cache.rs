@@ -56,6 +56,42 @@ fn assert_all_cached(output: &str, what: &str) {
     );
 }
 
+/// Whether each run step was loaded from a registry's cache import: CACHED, or, for a
+/// layer the builder fetches from the registry only when the image is exported, a vertex
+/// that printed nothing but blob transfers before DONE (BuildKit then reports it done,
+/// not cached; a step that ran would have no blobs to fetch).
+fn assert_all_imported(output: &str, what: &str) {
+    let steps = run_steps(output);
+    assert_eq!(steps.len(), 2, "expected both run steps in:\n{output}");
+    for (name, cached) in steps {
+        if cached {
+            continue;
+        }
+        let id = output
+            .lines()
+            .find_map(|line| {
+                let (id, text) = line.strip_prefix('#')?.split_once(' ')?;
+                (text == name).then(|| id.to_owned())
+            })
+            .expect("the step's vertex");
+        let said: Vec<&str> = output
+            .lines()
+            .filter_map(|line| line.strip_prefix(&format!("#{id} ")))
+            .filter(|text| *text != name)
+            .collect();
+        let fetched = said.iter().any(|text| text.starts_with("sha256:"));
+        let only_fetches = said.iter().all(|text| {
+            ["sha256:", "extracting sha256:", "DONE "]
+                .iter()
+                .any(|start| text.starts_with(start))
+        });
+        assert!(
+            fetched && only_fetches,
+            "{what}: {name:?} was neither CACHED nor fetched from the import: {said:?}\n{output}"
+        );
+    }
+}
+
 /// False (after a notice and a check that the engine says why) on the classic store.
 fn cache_export_supported(build: &Build) -> bool {
     if containerd_store() {
@@ -168,12 +204,16 @@ fn inline_cache_of_a_pushed_image_serves_a_fresh_build() {
     let fresh = build
         .run_with(&["--cache-from", &format!("type=registry,ref={reference}")])
         .success();
-    assert_all_cached(&fresh.output(), "imported from the pushed image");
-    assert_eq!(
-        fresh.image.run_ok(&["cat", "/w/first-run"]).trim(),
-        pushed_value(&reference, "/w/first-run").trim(),
-        "the fresh build's layer should be the pushed one"
-    );
+    assert_all_imported(&fresh.output(), "imported from the pushed image");
+    // What the steps wrote is the pushed image's: neither ran again (the cache mount was
+    // pruned, so a rerun of the second would write a new value alone).
+    for path in ["/w/first-run", "/w/seen"] {
+        assert_eq!(
+            fresh.image.run_ok(&["cat", path]),
+            pushed_value(&reference, path),
+            "the fresh build's {path} should be the pushed one"
+        );
+    }
 }
 
 /// A file of the image pushed to the registry, read by running it.
