@@ -165,7 +165,14 @@ stages:
     ));
     let failed = build.run().failure();
     failed.assert_output_contains("secret token");
-    failed.assert_names_line(&[5, 6]);
+    if old_engine() {
+        // BuildKit v0.8 reports no source lines with errors: the failed step is named.
+        notice("this engine reports no source lines with errors; checking the step name");
+        failed.assert_output_contains("cat /run/secrets/token > /dev/null\n#");
+        failed.assert_output_contains("ERROR: secret token not found");
+    } else {
+        failed.assert_names_line(&[5, 6]);
+    }
 
     // Given, it is mounted; a secret that is not required and not given is skipped.
     let secret = build.path("token.txt");
