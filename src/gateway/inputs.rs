@@ -21,8 +21,8 @@ pub(super) type LocalFile = Result<(Vec<u8>, String), Status>;
 
 /// The Stagefile, the `.dockerignore` beside it and the context's, read at the same time.
 /// The first two come from one transfer of the `dockerfile` local (a transfer is the
-/// slow part of a read: a round trip to the client's session), the third from the
-/// `context` local.
+/// slow part of a read: BuildKit fetches the files from the client's session when the
+/// first of them is read), the third from the `context` local.
 pub(super) async fn read_definition<E: Engine>(
     engine: &E,
     env: &Env,

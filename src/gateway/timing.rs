@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 pub enum Trip {
     /// `Ping`.
     Ping,
-    /// `Solve` of a local source filtered to the files to read: their transfer from
-    /// the client's session.
+    /// `Solve` of a local source filtered to the files to read. BuildKit answers with a
+    /// lazy ref: the files cross from the client's session during the first read.
     Transfer,
-    /// `ReadFile` of one transferred file.
+    /// `ReadFile` of one file (the first on a ref waits for the transfer).
     Read,
     /// `ResolveImageConfig` for one base image and platform.
     Resolve,
