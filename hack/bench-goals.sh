@@ -156,7 +156,7 @@ goal_3() {
       details "### 3a. The frontend's own time" "" \
         "From the frontend's \`frontend time:\` log lines (docs/architecture.md) of the $builds measured Stagefile builds, read from the engine's log by \`hack/benchtool.rs\`: the mean time from the process's start to the end of \`Return\`, $fe ms, and the mean per build of each kind of round trip (round trips overlap, so they can add up to more): $trips."
       [[ $ok == met ]] ||
-        why "**The frontend's own time.** $fe ms from start to Return against the 20 ms goal. Per build, the round trips took: $trips. The transfers (a solve of a local source that fetches the Stagefile, or the context's .dockerignore, from the client's session) run at the same time and are the longest wait; the Dockerfile frontend makes the same transfers for its own files."
+        why "**The frontend's own time.** $fe ms from start to Return against the 20 ms goal. Per build, the round trips took: $trips. The first read on each local (the Stagefile's, the context's .dockerignore) waits for BuildKit to fetch the files from the client's session; the two run at the same time and are the longest wait, and the Dockerfile frontend makes the same fetches for its own files."
     fi
   fi
   details "### 3. Fully cached rebuild" "" \
