@@ -9,7 +9,8 @@
 # per platform under target/binaries, given as the named context `binaries`:
 #   docker buildx build --build-arg BINARY_SOURCE=dist --build-context binaries=target/binaries \
 #     --platform linux/amd64,linux/arm64 -t stagefile .
-# All routes end in the same `release` stage, so the images have the same shape.
+# All routes end in the same `release` stage, so the images have the same shape; the
+# repository's Stagefile builds that shape too, through the frontend (the release image).
 # VERSION, REVISION and SOURCE fill the OCI version, revision and source labels (hack/image
 # and the release workflow pass them; each is empty when not given).
 
@@ -54,4 +55,6 @@ LABEL org.opencontainers.image.title="stagefile" \
       org.opencontainers.image.source="${SOURCE}" \
       moby.buildkit.frontend.network.none="true" \
       moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+# The frontend reads and writes only its stdin and stdout: it needs no root.
+USER 65532:65532
 ENTRYPOINT ["/stagefile", "frontend"]

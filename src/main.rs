@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// `--version`: the package version, then the git revision in parentheses when build.rs
-/// knows it (`0.1.0 (c427089)`).
+/// knows it (`1.0.0 (c427089)`).
 const VERSION: &str = env!("STAGEFILE_VERSION");
 
 /// Declarative multi-stage container builds, as a BuildKit frontend.
@@ -67,6 +67,10 @@ struct BuildArgs {
     /// Target platform, e.g. linux/arm64.
     #[arg(long)]
     platform: Option<String>,
+    /// Named context, NAME=VALUE as `docker buildx build --build-context` takes it: a
+    /// directory, or `docker-image://REF` (repeatable).
+    #[arg(long = "build-context", value_name = "NAME=VALUE")]
+    build_contexts: Vec<String>,
 }
 
 // Compiling a large Stagefile makes hundreds of thousands of small allocations, and the
@@ -117,6 +121,18 @@ impl BuildArgs {
                 .split_once('=')
                 .ok_or_else(|| format!("--build-arg `{kv}` needs the form NAME=VALUE"))?;
             opts.build_args.insert(k.to_owned(), v.to_owned());
+        }
+        for kv in &self.build_contexts {
+            let (name, value) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("--build-context `{kv}` needs the form NAME=VALUE"))?;
+            // buildx sends a directory as the local `NAME`; the other forms pass through.
+            let source = if value.contains("://") || value.starts_with("input:") {
+                stagefile::plan::named_context(value)?
+            } else {
+                stagefile::plan::Source::Local(name.to_owned())
+            };
+            opts.named_contexts.insert(name.to_owned(), source);
         }
         if let Some(p) = &self.platform {
             opts.target_platform = stagefile::platform::Platform::parse(p)?;

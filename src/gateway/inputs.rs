@@ -31,6 +31,11 @@ pub(super) async fn read_definition<E: Engine>(
     own_ignore: &str,
 ) -> (LocalFile, LocalFile, LocalFile) {
     let beside = [filename, own_ignore];
+    // The one place a build's progress names the frontend's version.
+    let definition_name = format!(
+        "[internal] load build definition from {filename} (stagefile {})",
+        env!("STAGEFILE_VERSION")
+    );
     let (definition, dockerignore) = tokio::join!(
         read_local(
             engine,
@@ -39,7 +44,7 @@ pub(super) async fn read_definition<E: Engine>(
             "dockerfile",
             &beside,
             "dockerfile",
-            "[internal] load build definition"
+            &definition_name
         ),
         read_local(
             engine,

@@ -98,6 +98,13 @@ impl Build {
         build
     }
 
+    /// Points the fixture's Stagefile syntax line at another frontend image.
+    pub fn syntax(self, image: &str) -> Build {
+        let text = self.stagefile_text();
+        let body = text.split_once('\n').map_or("", |(_, rest)| rest);
+        self.file("Stagefile", &format!("# syntax={image}\n{body}"))
+    }
+
     /// Writes `Stagefile`: the syntax line naming the frontend image, then `body`.
     pub fn stagefile(self, body: &str) -> Build {
         self.file("Stagefile", &format!("{}{body}", syntax_line()))

@@ -56,7 +56,12 @@ impl Registry {
     }
 
     pub fn reference(&self, repository: &str, tag: &str) -> String {
-        format!("127.0.0.1:{}/{repository}:{tag}", self.port)
+        format!("{}/{repository}:{tag}", self.address())
+    }
+
+    /// `127.0.0.1:PORT`, the registry's host as references name it.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
     pub fn log(&self) -> String {
