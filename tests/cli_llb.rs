@@ -273,3 +273,51 @@ fn no_cache_filter_marks_only_the_named_stages_ops() {
         ]
     );
 }
+
+#[test]
+fn build_context_names_a_directory_or_an_image_as_buildx_does() {
+    let file = "stages:\n  app:\n    from: scratch\n    steps:\n      - copy: bin/tool\n        from: tools\n      - copy: /etc/os-release\n        from: base\n";
+    // Without the contexts `tools` and `base` are neither stages nor tagged images.
+    let out = Test::new("ctx-missing", file)
+        .args(&["check", "Stagefile"])
+        .run();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no stage is named `tools`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let with = |name: &str, args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "--build-context",
+            "tools=./tools",
+            "--build-context",
+            "base=docker-image://debian:bookworm",
+            "Stagefile",
+        ]);
+        Test::new(name, file).args(&all).run()
+    };
+    let out = with("ctx-check", &["check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = with("ctx-dump", &["llb", "--dump"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dump = text(&out.stdout);
+    // A directory is the client's local of that name; an image is pulled as the base.
+    assert!(dump.contains("\"source\": \"local://tools\""), "{dump}");
+    assert!(
+        dump.contains("docker-image://docker.io/library/debian:bookworm"),
+        "{dump}"
+    );
+
+    let out = Test::new("ctx-bad", file)
+        .args(&["check", "--build-context", "tools", "Stagefile"])
+        .run();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--build-context `tools` needs the form NAME=VALUE"),
+        "{}",
+        text(&out.stderr)
+    );
+}
