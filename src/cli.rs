@@ -1,4 +1,4 @@
-//! The offline commands: `check`, `llb` and `outline`.
+//! The offline commands: `check`, `llb`, `outline` and `expand`.
 
 use crate::compile;
 use crate::diag::{Diagnostic, Span};
@@ -196,5 +196,24 @@ pub fn outline(file: &Path, opts: &Result<BuildOptions, String>, json: bool) -> 
             ExitCode::SUCCESS
         }
         Err(diags) => report(name, bytes, &diags),
+    }
+}
+
+/// `stagefile expand`: the file with its preset stages written out, as the build sees it
+/// (the file itself when it has none).
+pub fn expand(file: &Path) -> ExitCode {
+    let input = match read(file) {
+        Ok(input) => input,
+        Err(code) => return code,
+    };
+    match crate::spec::expanded(&input.bytes) {
+        Ok(Some(text)) => print!("{text}"),
+        Ok(None) => print!("{}", String::from_utf8_lossy(&input.bytes)),
+        Err(diags) => return report(&input.name, &input.bytes, &diags),
+    }
+    // The expansion must be a file the build accepts; say so here rather than at build time.
+    match crate::spec::parse(&input.bytes) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(diags) => report(&input.name, &input.bytes, &diags),
     }
 }

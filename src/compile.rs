@@ -8,7 +8,7 @@ use crate::spec::{self, Stagefile};
 /// Parses and plans a Stagefile; the plan names the base images to resolve and carries
 /// the lint settings (the file's, or the `BUILDKIT_DOCKERFILE_CHECK` build arg's).
 pub fn plan(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
-    let file = spec::parse(bytes).map_err(|d| vec![d])?;
+    let file = spec::parse(bytes)?;
     plan_parsed(file, bytes, opts)
 }
 
@@ -48,7 +48,7 @@ pub fn compile(
 /// every stage of the file planned and lowered together, which finds cycles and lowering
 /// problems in stages the target does not reach. On success, the target's file and plan.
 pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
-    let file = spec::parse(bytes).map_err(|d| vec![d])?;
+    let file = spec::parse(bytes)?;
     let everything = plan::plan_every_stage(&file, opts)
         .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()));
     match (plan_parsed(file, bytes, opts), everything) {

@@ -15,4 +15,5 @@ pub mod lower;
 pub mod outline;
 pub mod plan;
 pub mod platform;
+pub mod preset;
 pub mod spec;

@@ -18,6 +18,11 @@ struct Cli {
 enum Cmd {
     /// Serve BuildKit's gateway API on stdin/stdout (what the frontend image runs).
     Frontend,
+    /// Print the Stagefile with its preset stages written out, as builds see it.
+    Expand {
+        /// The Stagefile; `-` reads it from standard input.
+        file: PathBuf,
+    },
     /// Parse and validate a Stagefile; print located errors with a code frame.
     Check {
         /// The Stagefile; `-` reads it from standard input.
@@ -94,6 +99,7 @@ fn main() -> ExitCode {
     match cli.command {
         Cmd::Frontend => stagefile::gateway::run(),
         Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
+        Cmd::Expand { file } => stagefile::cli::expand(&file),
         Cmd::Llb {
             file,
             build,

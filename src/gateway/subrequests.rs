@@ -47,7 +47,7 @@ pub(super) fn subrequest(
             serde_json::Value::from(list)
         }
         "frontend.targets" => {
-            let file = crate::spec::parse(data).map_err(|d| Some(vec![d]))?;
+            let file = crate::spec::parse(data).map_err(Some)?;
             crate::outline::targets(&file, data)
         }
         "frontend.lint" => return Ok(lint(result, filename, data, opts)),

@@ -2,7 +2,7 @@ use super::*;
 use crate::spec::parse;
 
 fn plan_of(src: &str, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
-    let file = parse(src.as_bytes()).map_err(|d| vec![d])?;
+    let file = parse(src.as_bytes())?;
     plan(&file, opts)
 }
 

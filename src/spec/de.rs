@@ -9,32 +9,62 @@ use std::marker::PhantomData;
 
 /// A value with the place in the file it was read from.
 ///
-/// A thin wrapper over serde-saphyr's span type, so the spec's types can also describe
-/// themselves as JSON Schema (the wrapper is transparent there).
+/// Read through serde-saphyr's span type, and kept as the crate's own span so that text a
+/// preset generated can be placed at the user's line (see [`with_line_map`]). The wrapper
+/// is transparent in the JSON Schema.
 #[derive(Debug, Clone)]
 pub struct Spanned<T> {
     pub value: T,
-    pub referenced: serde_saphyr::Location,
+    pub span: Span,
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        let loc = s.referenced;
+        let span = Span::new(
+            loc.line() as u32,
+            loc.column() as u32,
+            loc.span().len().min(u32::MAX as u64) as u32,
+        );
         Ok(Spanned {
             value: s.value,
-            referenced: s.referenced,
+            span: remap(span),
         })
     }
 }
 
-/// Converts a YAML location into the crate's span type.
+/// Where each line of a parsed text came from, when it is not the user's file as written.
+pub trait LineMap {
+    /// The place in the user's file for a place in the parsed text.
+    fn place(&self, span: Span) -> Span;
+}
+
+thread_local! {
+    static LINE_MAP: std::cell::RefCell<Option<std::rc::Rc<dyn LineMap>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `parse` with every span it reads placed by `map` (text generated from a preset
+/// is placed at the user's `preset:` line; the user's own lines at their lines).
+pub fn with_line_map<R>(map: std::rc::Rc<dyn LineMap>, parse: impl FnOnce() -> R) -> R {
+    let previous = LINE_MAP.with(|m| m.replace(Some(map)));
+    let out = parse();
+    LINE_MAP.with(|m| *m.borrow_mut() = previous);
+    out
+}
+
+/// A span of the parsed text placed in the user's file (itself, without a line map).
+pub fn remap(span: Span) -> Span {
+    LINE_MAP.with(|m| match &*m.borrow() {
+        Some(map) => map.place(span),
+        None => span,
+    })
+}
+
+/// The place a located value was read from.
 pub fn span_of<T>(s: &Spanned<T>) -> Span {
-    let loc = s.referenced;
-    Span::new(
-        loc.line() as u32,
-        loc.column() as u32,
-        loc.span().len().min(u32::MAX as u64) as u32,
-    )
+    s.span
 }
 
 /// A YAML mapping whose entry order matters (stages, args, env), keys located.
@@ -213,6 +243,6 @@ impl<'de, T: FromShorthand + Deserialize<'de>> Deserialize<'de> for Short<T> {
 pub fn unlocated<T>(value: T) -> Spanned<T> {
     Spanned {
         value,
-        referenced: serde_saphyr::Location::UNKNOWN,
+        span: Span::UNKNOWN,
     }
 }

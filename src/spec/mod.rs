@@ -4,17 +4,19 @@
 //! The `///` comments on the fields are the descriptions `stagefile schema` prints, so
 //! editors show them: keep them true and short.
 
-mod de;
+pub(crate) mod de;
 mod parse;
 mod position;
 mod schema;
 
-pub use de::{Command, OneOrMany, OrderedMap, Short, Spanned, Text, items, span_of};
-pub use parse::{MAX_FILE_BYTES, parse, too_big};
+pub use de::{
+    Command, FromShorthand, LineMap, OneOrMany, OrderedMap, Short, Spanned, Text, items, span_of,
+    unlocated,
+};
+pub use parse::{MAX_FILE_BYTES, expanded, parse, too_big};
 pub use position::within;
 pub use schema::schema;
 
-use de::{FromShorthand, unlocated};
 use schemars::JsonSchema;
 use serde::Deserialize;
 

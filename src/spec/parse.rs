@@ -8,8 +8,37 @@ use serde_saphyr::options::DuplicateKeyPolicy;
 pub const MAX_FILE_BYTES: usize = 4 << 20;
 
 /// Parses a Stagefile. Alias expansion, nesting depth and node count are bounded so hostile
-/// input costs little; every failure names a line and column.
-pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
+/// input costs little; every failure names a line and column. Preset stages are expanded
+/// first (see `crate::preset`); the spans of what they generate point at the `preset:`
+/// line, and `source` stays the text the user wrote.
+pub fn parse(bytes: &[u8]) -> Result<Stagefile, Vec<Diagnostic>> {
+    let text = checked_text(bytes).map_err(|d| vec![d])?;
+    let expansion = crate::preset::expand(text, |t| {
+        serde_saphyr::from_str_with_options::<crate::preset::Scan>(t, options())
+            .map_err(|e| to_diagnostic(&e))
+    })?;
+    let mut file = match &expansion {
+        None => serde_saphyr::from_str_with_options::<Stagefile>(text, options()),
+        Some(expanded) => super::de::with_line_map(expanded.lines.clone(), || {
+            serde_saphyr::from_str_with_options::<Stagefile>(&expanded.text, options())
+        }),
+    }
+    .map_err(|e| {
+        let d = to_diagnostic(&e);
+        match &expansion {
+            Some(expanded) => vec![Diagnostic {
+                span: super::de::LineMap::place(&*expanded.lines, d.span),
+                ..d
+            }],
+            None => vec![d],
+        }
+    })?;
+    file.source = text.to_owned();
+    Ok(file)
+}
+
+/// The text of a Stagefile's bytes: within the size limit, UTF-8, and not empty.
+fn checked_text(bytes: &[u8]) -> Result<&str, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
@@ -28,7 +57,13 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
                 .with_help("add a `stages:` mapping with at least one stage"),
         );
     }
-    let options = serde_saphyr::options! {
+    Ok(text)
+}
+
+/// The parser's limits: hostile input (alias bombs, deep nesting, many documents) is
+/// refused early with a located error.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         duplicate_keys: DuplicateKeyPolicy::Error,
         budget: serde_saphyr::budget! {
             max_depth: 64,
@@ -41,11 +76,18 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Diagnostic> {
             max_replay_stack_depth: 16,
         },
         with_snippet: false,
-    };
-    let mut file = serde_saphyr::from_str_with_options::<Stagefile>(text, options)
-        .map_err(|e| to_diagnostic(&e))?;
-    file.source = text.to_owned();
-    Ok(file)
+    }
+}
+
+/// The text a preset expansion of `bytes` gives (what `stagefile expand` prints), or
+/// `None` when the file has no preset stage.
+pub fn expanded(bytes: &[u8]) -> Result<Option<String>, Vec<Diagnostic>> {
+    let text = checked_text(bytes).map_err(|d| vec![d])?;
+    let expansion = crate::preset::expand(text, |t| {
+        serde_saphyr::from_str_with_options::<crate::preset::Scan>(t, options())
+            .map_err(|e| to_diagnostic(&e))
+    })?;
+    Ok(expansion.map(|e| e.text))
 }
 
 /// The error for a file over [`MAX_FILE_BYTES`]; callers that see the size before
@@ -241,7 +283,7 @@ mod tests {
     use super::*;
 
     fn err(src: &str) -> Diagnostic {
-        parse(src.as_bytes()).expect_err("should fail")
+        parse(src.as_bytes()).expect_err("should fail").remove(0)
     }
 
     #[test]
@@ -291,7 +333,7 @@ mod tests {
         assert!(d.span.is_known());
         let mut bytes = b"stages:\n  a:\n    from: ".to_vec();
         bytes.extend_from_slice(&[0xff, 0xfe]);
-        let d = parse(&bytes).unwrap_err();
+        let d = parse(&bytes).unwrap_err().remove(0);
         assert_eq!(d.message, "the file is not valid UTF-8");
         assert_eq!((d.span.line, d.span.column), (3, 11));
     }
@@ -299,7 +341,7 @@ mod tests {
     #[test]
     fn oversized_file_is_refused_before_parsing() {
         let big = vec![b' '; MAX_FILE_BYTES + 1];
-        assert!(parse(&big).unwrap_err().message.contains("at most"));
+        assert!(parse(&big).unwrap_err()[0].message.contains("at most"));
     }
 
     #[test]

@@ -1,0 +1,136 @@
+//! `preset: node` — dependencies installed from the lockfile before the sources are
+//! copied, production dependencies installed apart, and the app run by the image's
+//! unprivileged `node` user.
+
+use super::{Generated, Settings, quoted};
+
+/// What a package manager needs: its manifests, how to install all or only production
+/// dependencies, its cache folder and how to run a script.
+struct Manager {
+    manifests: &'static str,
+    setup: &'static str,
+    install: &'static str,
+    install_production: &'static str,
+    cache: &'static str,
+    run: &'static str,
+}
+
+fn manager(name: Option<&str>) -> Manager {
+    match name {
+        Some("pnpm") => Manager {
+            manifests: "[package.json, pnpm-lock.yaml]",
+            setup: "corepack enable pnpm && ",
+            install: "pnpm install --frozen-lockfile",
+            install_production: "pnpm install --frozen-lockfile --prod",
+            cache: "/root/.local/share/pnpm/store",
+            run: "pnpm run",
+        },
+        Some("yarn") => Manager {
+            manifests: "[package.json, yarn.lock]",
+            setup: "corepack enable yarn && ",
+            install: "yarn install --frozen-lockfile",
+            install_production: "yarn install --frozen-lockfile --production",
+            cache: "/usr/local/share/.cache/yarn",
+            run: "yarn run",
+        },
+        _ => Manager {
+            manifests: "[package.json, package-lock.json]",
+            setup: "",
+            install: "npm ci",
+            install_production: "npm ci --omit=dev",
+            cache: "/root/.npm",
+            run: "npm run",
+        },
+    }
+}
+
+pub fn stages(s: &Settings) -> Vec<Generated> {
+    let n = &s.stage;
+    let m = manager(s.manager.as_deref());
+    let image = format!("node:{}-slim", s.version_or("20"));
+    let runtime = quoted(s.runtime.as_deref().unwrap_or(&image));
+    let image = quoted(&image);
+    let install = quoted(&format!("{}{}", m.setup, m.install));
+    let install_production = quoted(&format!("{}{}", m.setup, m.install_production));
+    let build = quoted(&format!("{} build --if-present", m.run));
+    let test = quoted(s.test.as_deref().unwrap_or(&format!("{} test", m.run)));
+    let entry = quoted(s.entry.as_deref().unwrap_or("server.js"));
+    let description =
+        s.description_or("The Node app with its production dependencies, as the node user");
+    let expose = s.expose();
+    let (manifests, cache) = (m.manifests, m.cache);
+    vec![
+        Generated {
+            name: format!("{n}.deps"),
+            text: format!(
+                r#"{n}.deps:
+  from: {image}
+  workdir: /app
+  steps:
+    # The manifests first: this step stays cached until they change.
+    - copy: {manifests}
+    - run: {install}
+      cache: {cache}
+"#
+            ),
+        },
+        Generated {
+            name: format!("{n}.build"),
+            text: format!(
+                r#"{n}.build:
+  from: {n}.deps
+  steps:
+    - copy: .
+    - run: {build}
+"#
+            ),
+        },
+        Generated {
+            name: format!("{n}.test"),
+            text: format!(
+                r#"{n}.test:
+  description: The Node tests, run against the built app
+  from: {n}.build
+  steps:
+    - run: {test}
+"#
+            ),
+        },
+        Generated {
+            name: format!("{n}.production"),
+            text: format!(
+                r#"{n}.production:
+  from: {image}
+  workdir: /app
+  steps:
+    # Production dependencies only: the runtime image leaves the dev tools out.
+    - copy: {manifests}
+    - run: {install_production}
+      cache: {cache}
+"#
+            ),
+        },
+        Generated {
+            name: n.clone(),
+            text: format!(
+                r#"{n}:
+  description: {description}
+  from: {runtime}
+  workdir: /app
+  env:
+    NODE_ENV: production
+  steps:
+    - copy: /app
+      from: {n}.build
+      to: /app
+      exclude: [node_modules]
+    - copy: /app/node_modules
+      from: {n}.production
+      to: /app/node_modules
+  user: "1000:1000"
+{expose}  cmd: [node, {entry}]
+"#
+            ),
+        },
+    ]
+}
