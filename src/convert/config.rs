@@ -32,7 +32,9 @@ pub fn expose(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
         });
     }
     if ports.is_empty() {
-        return Err(ins.error("EXPOSE names no port").with_help("write `EXPOSE 8080`"));
+        return Err(ins
+            .error("EXPOSE names no port")
+            .with_help("write `EXPOSE 8080`"));
     }
     m.config(ins, "expose", Node::seq(ports), true)
 }
@@ -51,7 +53,9 @@ pub fn labels(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
         labels.push(Entry::new(key, Node::Str(m.word(ins, &value)?)));
     }
     if labels.is_empty() {
-        return Err(ins.error("LABEL names no label").with_help("write `LABEL name=value`"));
+        return Err(ins
+            .error("LABEL names no label")
+            .with_help("write `LABEL name=value`"));
     }
     m.config(ins, "labels", Node::Map(labels), true)
 }
@@ -63,20 +67,30 @@ pub fn maintainer(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
             .into_warning(),
     );
     let name = m.word(ins, ins.text())?;
-    m.config(ins, "labels", Node::Map(vec![Entry::new("maintainer", Node::Str(name))]), true)
+    m.config(
+        ins,
+        "labels",
+        Node::Map(vec![Entry::new("maintainer", Node::Str(name))]),
+        true,
+    )
 }
 
 pub fn volumes(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
     let raw: Vec<String> = match &ins.args {
         Args::Json(list) => list.clone(),
-        Args::Text(t) => words::split(t, m.escape).into_iter().map(|(_, w)| w).collect(),
+        Args::Text(t) => words::split(t, m.escape)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect(),
     };
     let mut paths = Vec::new();
     for word in raw {
         paths.push(Node::Str(m.word(ins, &word)?));
     }
     if paths.is_empty() {
-        return Err(ins.error("VOLUME names no path").with_help("write `VOLUME /data`"));
+        return Err(ins
+            .error("VOLUME names no path")
+            .with_help("write `VOLUME /data`"));
     }
     m.config(ins, "volumes", Node::seq(paths), true)
 }
@@ -86,7 +100,13 @@ pub fn stopsignal(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
     m.config(ins, "stopsignal", Node::Str(signal), false)
 }
 
-const HEALTH_FLAGS: [&str; 5] = ["interval", "timeout", "start-period", "start-interval", "retries"];
+const HEALTH_FLAGS: [&str; 5] = [
+    "interval",
+    "timeout",
+    "start-period",
+    "start-interval",
+    "retries",
+];
 
 pub fn healthcheck(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
     let text = ins.text();
@@ -117,8 +137,11 @@ pub fn healthcheck(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> 
     for flag in &ins.flags {
         let at = flag.at.span(flag.name.len() + 2);
         if !HEALTH_FLAGS.contains(&flag.name.as_str()) {
-            return Err(Diagnostic::error(at, format!("HEALTHCHECK --{} is not an option", flag.name))
-                .with_help(format!("it takes --{}", HEALTH_FLAGS.join(", --"))));
+            return Err(Diagnostic::error(
+                at,
+                format!("HEALTHCHECK --{} is not an option", flag.name),
+            )
+            .with_help(format!("it takes --{}", HEALTH_FLAGS.join(", --"))));
         }
         let value = flag
             .value

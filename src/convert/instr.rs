@@ -51,14 +51,15 @@ const WITH_JSON: [&str; 8] = [
 
 pub fn parse(line: &Logical) -> Result<Instruction<'_>, Diagnostic> {
     let text = line.text.as_str();
-    let kw_end = text
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(text.len());
+    let kw_end = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
     let keyword = text[..kw_end].to_ascii_uppercase();
     if keyword.is_empty() || !keyword.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(Diagnostic::error(
             line.start().span(kw_end),
-            format!("`{}` is not a Dockerfile instruction", crate::diag::shorten(&text[..kw_end])),
+            format!(
+                "`{}` is not a Dockerfile instruction",
+                crate::diag::shorten(&text[..kw_end])
+            ),
         ));
     }
     let mut offset = skip_blanks(text, kw_end);

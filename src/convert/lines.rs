@@ -40,8 +40,6 @@ pub struct Heredoc {
     pub body: String,
     /// The lines as written, from the first body line to the closing delimiter included.
     pub raw: String,
-    /// Where `<<NAME` is on the instruction's line.
-    pub at: Pos,
 }
 
 /// One instruction: its text with continuations joined, and where each piece came from.
@@ -61,7 +59,10 @@ impl Logical {
     pub fn pos(&self, offset: usize) -> Pos {
         let i = self.pieces.partition_point(|(start, _)| *start <= offset);
         let (start, pos) = self.pieces[i.saturating_sub(1)];
-        let chars = self.text.get(start..offset).map_or(0, |s| s.chars().count());
+        let chars = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         Pos {
             line: pos.line,
             col: pos.col + chars as u32,
@@ -311,7 +312,6 @@ fn read_heredocs(
             expand,
             body,
             raw,
-            at,
         });
     }
     Ok(i)
@@ -372,7 +372,6 @@ mod tests {
         assert_eq!(docs[0].body, "one\n");
         assert_eq!((docs[1].body.as_str(), docs[1].expand), ("two\n", false));
         assert_eq!(docs[1].raw, "\ttwo\n\tB");
-        assert_eq!(docs[1].at, Pos { line: 2, col: 23 });
     }
 
     #[test]

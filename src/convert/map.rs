@@ -117,13 +117,15 @@ impl Mapper {
 
     /// The Stagefile text of a word, or an error at the instruction.
     pub fn word(&self, ins: &Instruction, word: &str) -> Result<String, Diagnostic> {
-        to_stagefile(word, self.escape).map_err(|e| ins.error(format!("{} cannot convert: {e}", ins.keyword)))
+        to_stagefile(word, self.escape)
+            .map_err(|e| ins.error(format!("{} cannot convert: {e}", ins.keyword)))
     }
 
     pub fn cur(&mut self, ins: &Instruction) -> Result<&mut Current, Diagnostic> {
-        self.current
-            .as_mut()
-            .ok_or_else(|| ins.error(format!("{} comes before any FROM", ins.keyword)).with_help("start the first stage with FROM"))
+        self.current.as_mut().ok_or_else(|| {
+            ins.error(format!("{} comes before any FROM", ins.keyword))
+                .with_help("start the first stage with FROM")
+        })
     }
 
     /// A name for `--from` and `FROM`: a stage (by index or name, any case) gives its
@@ -142,7 +144,10 @@ impl Mapper {
         if text == "scratch"
             || text.contains('$')
             || text.contains('@')
-            || text.rsplit('/').next().is_some_and(|last| last.contains(':'))
+            || text
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains(':'))
         {
             return text.to_owned();
         }
@@ -187,7 +192,8 @@ impl Mapper {
             comments: self.comments(),
             ..Part::default()
         };
-        part.comments.extend(ins.line.inner_comments.iter().cloned());
+        part.comments
+            .extend(ins.line.inner_comments.iter().cloned());
         self.current = Some(Current {
             part,
             name,
@@ -212,7 +218,11 @@ impl Mapper {
         }
         cur.next_part += 1;
         self.taken.insert(name.clone());
-        let args: Vec<Item> = cur.args.iter().map(|a| Node::str(a.clone()).into()).collect();
+        let args: Vec<Item> = cur
+            .args
+            .iter()
+            .map(|a| Node::str(a.clone()).into())
+            .collect();
         let next = Part {
             from: name.clone(),
             args,
@@ -241,7 +251,9 @@ impl Mapper {
     pub fn env(&mut self, ins: &Instruction) -> Result<(), Diagnostic> {
         let pairs = words::pairs(ins.text(), self.escape, true);
         if pairs.is_empty() {
-            return Err(ins.error("ENV names no variable").with_help("write `ENV NAME=value`"));
+            return Err(ins
+                .error("ENV names no variable")
+                .with_help("write `ENV NAME=value`"));
         }
         let mut comments = self.comments();
         comments.extend(ins.line.inner_comments.iter().cloned());
@@ -328,20 +340,26 @@ impl Mapper {
         }
         let comments = self.comments();
         let p = &self.cur(ins)?.part;
-        if !p.steps.is_empty() || p.shell.is_some() || p.user.is_some() || p.workdir.is_some() {
+        if !p.steps.is_empty() || p.shell.is_some() {
             self.split();
         }
         let cur = self.cur(ins)?;
         cur.shell = shell.clone();
         cur.part.shell = Some(shell.clone());
-        cur.part.key_comments.entry("shell").or_default().extend(comments);
+        cur.part
+            .key_comments
+            .entry("shell")
+            .or_default()
+            .extend(comments);
         Ok(())
     }
 
     pub fn arg(&mut self, ins: &Instruction) -> Result<(), Diagnostic> {
         let pairs = words::pairs(ins.text(), self.escape, false);
         if pairs.is_empty() {
-            return Err(ins.error("ARG names no arg").with_help("write `ARG NAME[=default]`"));
+            return Err(ins
+                .error("ARG names no arg")
+                .with_help("write `ARG NAME[=default]`"));
         }
         let mut comments = self.comments();
         let global = self.current.is_none();
@@ -384,7 +402,9 @@ impl Mapper {
                 });
             }
             Some(entry) => {
-                let Some(default) = default else { return Ok(()) };
+                let Some(default) = default else {
+                    return Ok(());
+                };
                 match &entry.value {
                     Node::Str(old) if *old != default => {
                         let (first, _) = self.arg_origin[name];
@@ -408,7 +428,11 @@ impl Mapper {
 
     /// Names of args declared before the first FROM and not in the current stage.
     pub fn out_of_scope_args(&self) -> Vec<&str> {
-        let stage_args = self.current.as_ref().map(|c| c.args.as_slice()).unwrap_or(&[]);
+        let stage_args = self
+            .current
+            .as_ref()
+            .map(|c| c.args.as_slice())
+            .unwrap_or(&[]);
         self.args
             .iter()
             .map(|e| e.key.as_str())
@@ -418,7 +442,13 @@ impl Mapper {
     }
 
     /// Sets or extends an image config key of the current Dockerfile stage.
-    pub fn config(&mut self, ins: &Instruction, key: &'static str, value: Node, merge: bool) -> Result<(), Diagnostic> {
+    pub fn config(
+        &mut self,
+        ins: &Instruction,
+        key: &'static str,
+        value: Node,
+        merge: bool,
+    ) -> Result<(), Diagnostic> {
         let mut comments = self.comments();
         comments.extend(ins.line.inner_comments.iter().cloned());
         let cur = self.cur(ins)?;

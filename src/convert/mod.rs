@@ -12,6 +12,7 @@
 //! knows neither here-documents nor `HEALTHCHECK` nor `ONBUILD`. None keeps comments or the
 //! positions of continued lines, which the conversion needs.
 
+pub mod cli;
 mod config;
 mod instr;
 mod lines;
@@ -69,21 +70,39 @@ impl Warn for Diagnostic {
 
 /// The keywords a Dockerfile has.
 const KEYWORDS: [&str; 18] = [
-    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER",
-    "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "MAINTAINER",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
 ];
 
 /// Converts the text of a Dockerfile; errors name the Dockerfile's lines.
 pub fn convert(source: &str, opts: &Options) -> Result<Converted, Vec<Diagnostic>> {
     if source.len() > MAX_DOCKERFILE_BYTES {
-        return Err(vec![Diagnostic::error(
-            Span::new(1, 1, 0),
-            format!(
-                "the Dockerfile is {} bytes; convert reads at most {MAX_DOCKERFILE_BYTES}",
-                source.len()
-            ),
-        )
-        .with_help("a Stagefile may be at most that size too")]);
+        return Err(vec![
+            Diagnostic::error(
+                Span::new(1, 1, 0),
+                format!(
+                    "the Dockerfile is {} bytes; convert reads at most {MAX_DOCKERFILE_BYTES}",
+                    source.len()
+                ),
+            )
+            .with_help("a Stagefile may be at most that size too"),
+        ]);
     }
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let (directives, lines) = lines::lex(source).map_err(|d| vec![d])?;
@@ -153,7 +172,11 @@ pub fn convert(source: &str, opts: &Options) -> Result<Converted, Vec<Diagnostic
 }
 
 /// The Stagefile names of the Dockerfile's stages, in order.
-fn stage_names(parsed: &[Option<instr::Instruction>], escape: char, errors: &mut Vec<Diagnostic>) -> Vec<String> {
+fn stage_names(
+    parsed: &[Option<instr::Instruction>],
+    escape: char,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for ins in parsed.iter().flatten().filter(|i| i.keyword == "FROM") {
         let words = words::split(ins.text(), escape);
@@ -162,12 +185,19 @@ fn stage_names(parsed: &[Option<instr::Instruction>], escape: char, errors: &mut
                 let name = name.to_ascii_lowercase();
                 let valid = name.len() <= 128
                     && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+                    && name.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+                    });
                 if !valid || names.contains(&name) {
-                    let why = if valid { "is used by an earlier stage" } else { "is not a valid stage name" };
-                    errors.push(Diagnostic::error(ins.pos_in_args(*offset).span(name.len()), format!("`{name}` {why}")));
+                    let why = if valid {
+                        "is used by an earlier stage"
+                    } else {
+                        "is not a valid stage name"
+                    };
+                    errors.push(Diagnostic::error(
+                        ins.pos_in_args(*offset).span(name.len()),
+                        format!("`{name}` {why}"),
+                    ));
                 }
                 name
             }
@@ -220,7 +250,11 @@ fn check(value: &str, pos: lines::Pos) -> Result<Entry, Diagnostic> {
         let (key, v) = setting.split_once('=').unwrap_or((setting, ""));
         match key.trim() {
             "skip" => {
-                let rules: Vec<&str> = v.split(',').map(str::trim).filter(|r| !r.is_empty()).collect();
+                let rules: Vec<&str> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .collect();
                 let node = match rules.as_slice() {
                     [one] => Node::str(*one),
                     _ => Node::strs(rules),
@@ -230,8 +264,11 @@ fn check(value: &str, pos: lines::Pos) -> Result<Entry, Diagnostic> {
             "error" => entries.push(Entry::new("error", Node::Bool(v.trim() == "true"))),
             "experimental" => {}
             other => {
-                return Err(Diagnostic::error(pos.span(value.len() + 8), format!("`{other}` is not a check setting"))
-                    .with_help("# check= takes skip, error and experimental"));
+                return Err(Diagnostic::error(
+                    pos.span(value.len() + 8),
+                    format!("`{other}` is not a check setting"),
+                )
+                .with_help("# check= takes skip, error and experimental"));
             }
         }
     }
@@ -243,7 +280,11 @@ fn stage_entry(mut p: Part) -> Entry {
     let mut e = Vec::new();
     let mut key = |e: &mut Vec<Entry>, name: &'static str, value: Node| {
         let comments = p.key_comments.remove(name).unwrap_or_default();
-        e.push(Entry { key: name.to_owned(), value, comments });
+        e.push(Entry {
+            key: name.to_owned(),
+            value,
+            comments,
+        });
     };
     key(&mut e, "from", Node::Str(p.from));
     if let Some(platform) = p.platform {

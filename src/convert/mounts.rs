@@ -18,10 +18,18 @@ pub struct Mounts {
 impl Mounts {
     pub fn entries(self) -> Vec<Entry> {
         let mut out = Vec::new();
-        for (key, nodes) in [("cache", self.cache), ("secret", self.secret), ("tmpfs", self.tmpfs), ("mount", self.mount)] {
+        for (key, nodes) in [
+            ("cache", self.cache),
+            ("secret", self.secret),
+            ("tmpfs", self.tmpfs),
+            ("mount", self.mount),
+        ] {
             match nodes.len() {
                 0 => {}
-                1 => out.push(Entry::new(key, nodes.into_iter().next().unwrap_or(Node::Null))),
+                1 => out.push(Entry::new(
+                    key,
+                    nodes.into_iter().next().unwrap_or(Node::Null),
+                )),
                 _ => out.push(Entry::new(key, Node::seq(nodes))),
             }
             if key == "secret"
@@ -101,11 +109,12 @@ impl Spec<'_> {
     fn known(&self, allowed: &[&str]) -> Result<(), Diagnostic> {
         for (k, _) in &self.fields {
             if k != "type" && !allowed.contains(&k.as_str()) {
-                return Err(self.err(format!(
-                    "a `type={}` mount with `{k}` has no Stagefile equivalent",
-                    self.kind
-                ))
-                .with_help(format!("it takes {}", allowed.join(", "))));
+                return Err(self
+                    .err(format!(
+                        "a `type={}` mount with `{k}` has no Stagefile equivalent",
+                        self.kind
+                    ))
+                    .with_help(format!("it takes {}", allowed.join(", "))));
             }
         }
         Ok(())
@@ -113,7 +122,13 @@ impl Spec<'_> {
 }
 
 /// Reads one `--mount` flag into `mounts`.
-pub fn mount(m: &Mapper, ins: &Instruction, flag: &Flag, workdir: Option<&str>, mounts: &mut Mounts) -> Result<(), Diagnostic> {
+pub fn mount(
+    m: &Mapper,
+    ins: &Instruction,
+    flag: &Flag,
+    workdir: Option<&str>,
+    mounts: &mut Mounts,
+) -> Result<(), Diagnostic> {
     let text = flag.value.as_deref().unwrap_or("");
     let fields = fields(text);
     let kind = fields
@@ -134,7 +149,9 @@ pub fn mount(m: &Mapper, ins: &Instruction, flag: &Flag, workdir: Option<&str>, 
         match workdir {
             Some(w) => Ok(Some(format!("{}/{t}", w.trim_end_matches('/')))),
             None => Err(spec
-                .err(format!("the mount target `{t}` is relative and the working directory is not known"))
+                .err(format!(
+                    "the mount target `{t}` is relative and the working directory is not known"
+                ))
                 .with_help("give an absolute target")),
         }
     };
@@ -142,9 +159,25 @@ pub fn mount(m: &Mapper, ins: &Instruction, flag: &Flag, workdir: Option<&str>, 
     let mut put = |k: &str, n: Node| map.push(Entry::new(k, n));
     match spec.kind.as_str() {
         "cache" => {
-            spec.known(&["target", "dst", "destination", "id", "sharing", "from", "source", "src", "mode", "uid", "gid", "ro", "readonly"])?;
+            spec.known(&[
+                "target",
+                "dst",
+                "destination",
+                "id",
+                "sharing",
+                "from",
+                "source",
+                "src",
+                "mode",
+                "uid",
+                "gid",
+                "ro",
+                "readonly",
+            ])?;
             if spec.bool(&["ro", "readonly"])? == Some(true) {
-                return Err(spec.err("a read-only cache mount has no Stagefile equivalent").with_help("drop `ro`"));
+                return Err(spec
+                    .err("a read-only cache mount has no Stagefile equivalent")
+                    .with_help("drop `ro`"));
             }
             let target = target()?.ok_or_else(|| spec.err("a cache mount needs a target"))?;
             put("target", Node::Str(target));
@@ -171,7 +204,17 @@ pub fn mount(m: &Mapper, ins: &Instruction, flag: &Flag, workdir: Option<&str>, 
             mounts.cache.push(shorthand(map, "target"));
         }
         "secret" => {
-            spec.known(&["id", "target", "dst", "destination", "env", "required", "mode", "uid", "gid"])?;
+            spec.known(&[
+                "id",
+                "target",
+                "dst",
+                "destination",
+                "env",
+                "required",
+                "mode",
+                "uid",
+                "gid",
+            ])?;
             let target = target()?;
             let id = match (spec.get(&["id"]), &target) {
                 (Some(id), _) => word(id)?,
@@ -208,7 +251,9 @@ pub fn mount(m: &Mapper, ins: &Instruction, flag: &Flag, workdir: Option<&str>, 
         "ssh" => {
             spec.known(&["id", "target", "dst", "destination", "required"])?;
             if mounts.ssh.is_some() {
-                return Err(spec.err("a Stagefile step forwards one SSH agent").with_help("keep one ssh mount"));
+                return Err(spec
+                    .err("a Stagefile step forwards one SSH agent")
+                    .with_help("keep one ssh mount"));
             }
             let id = spec.get(&["id"]).map(&word).transpose()?;
             let target = target()?;
@@ -240,7 +285,18 @@ pub fn mount(m: &Mapper, ins: &Instruction, flag: &Flag, workdir: Option<&str>, 
             mounts.tmpfs.push(shorthand(map, "target"));
         }
         "bind" => {
-            spec.known(&["target", "dst", "destination", "from", "source", "src", "rw", "readwrite", "ro", "readonly"])?;
+            spec.known(&[
+                "target",
+                "dst",
+                "destination",
+                "from",
+                "source",
+                "src",
+                "rw",
+                "readwrite",
+                "ro",
+                "readonly",
+            ])?;
             if let Some(from) = spec.get(&["from"]) {
                 put("from", Node::Str(m.source_name(&word(from)?)));
             }

@@ -36,7 +36,11 @@ pub fn run(m: &mut Mapper, ins: &Instruction) -> Result<(), Diagnostic> {
         match (flag.name.as_str(), &flag.value) {
             ("mount", Some(_)) => mounts::mount(m, ins, flag, workdir.as_deref(), &mut mounts)?,
             ("network" | "security", Some(v)) => {
-                let key = if flag.name == "network" { "network" } else { "security" };
+                let key = if flag.name == "network" {
+                    "network"
+                } else {
+                    "security"
+                };
                 extra.push(Entry::new(key, Node::Str(m.word(ins, v)?)));
             }
             _ => return Err(flag_error(flag, "RUN", "--mount, --network and --security")),
@@ -58,7 +62,9 @@ fn command(ins: &Instruction) -> Result<Node, Diagnostic> {
         Args::Text(text) => text,
     };
     if text.is_empty() {
-        return Err(ins.error("RUN has no command").with_help("remove it or give a command"));
+        return Err(ins
+            .error("RUN has no command")
+            .with_help("remove it or give a command"));
     }
     let docs = &ins.line.heredocs;
     if docs.is_empty() {
@@ -90,11 +96,16 @@ fn shebang(ins: &Instruction, rest: &str, body: &str) -> Result<Node, Diagnostic
         [path, ..] => path.rsplit('/').next().unwrap_or(path).to_owned(),
         [] => String::new(),
     };
-    let takes_c = matches!(interpreter.as_str(), "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh")
-        || interpreter.starts_with("python");
+    let takes_c = matches!(
+        interpreter.as_str(),
+        "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh"
+    ) || interpreter.starts_with("python");
     if !takes_c || program.len() > 2 {
         return Err(ins
-            .error(format!("a here-document run by `{}` has no Stagefile equivalent", first.trim()))
+            .error(format!(
+                "a here-document run by `{}` has no Stagefile equivalent",
+                first.trim()
+            ))
             .with_help("write it to a file with a `file` step and run that file"));
     }
     program.push("-c".to_owned());
@@ -206,7 +217,10 @@ fn copy_flags(m: &mut Mapper, ins: &Instruction, add: bool) -> Result<CopyFlags,
         };
         let value = || {
             flag.value.as_deref().ok_or_else(|| {
-                Diagnostic::error(flag.at.span(flag.name.len() + 2), format!("--{} needs a value", flag.name))
+                Diagnostic::error(
+                    flag.at.span(flag.name.len() + 2),
+                    format!("--{} needs a value", flag.name),
+                )
             })
         };
         match (flag.name.as_str(), add) {
@@ -218,7 +232,9 @@ fn copy_flags(m: &mut Mapper, ins: &Instruction, add: bool) -> Result<CopyFlags,
                 if digits.is_empty() || !digits.chars().all(|c| ('0'..='7').contains(&c)) {
                     return Err(Diagnostic::error(
                         flag.at.span(flag.name.len() + 2),
-                        format!("--chmod={mode} is not an octal mode, the only kind a Stagefile takes"),
+                        format!(
+                            "--chmod={mode} is not an octal mode, the only kind a Stagefile takes"
+                        ),
                     )
                     .with_help("write the mode in octal, such as 0755"));
                 }
@@ -246,7 +262,10 @@ pub fn copy(m: &mut Mapper, ins: &Instruction, add: bool) -> Result<(), Diagnost
     let flags = copy_flags(m, ins, add)?;
     let raw: Vec<String> = match &ins.args {
         Args::Json(list) => list.clone(),
-        Args::Text(t) => words::split(t, m.escape).into_iter().map(|(_, w)| w).collect(),
+        Args::Text(t) => words::split(t, m.escape)
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect(),
     };
     if raw.len() < 2 {
         return Err(ins
@@ -258,7 +277,9 @@ pub fn copy(m: &mut Mapper, ins: &Instruction, add: bool) -> Result<(), Diagnost
     let mut sources = Vec::new();
     let mut files = Vec::new();
     for word in &raw[..raw.len() - 1] {
-        let is_doc = word.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<");
+        let is_doc = word
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .starts_with("<<");
         match docs.next().filter(|_| is_doc) {
             Some(doc) => files.push(doc),
             None => sources.push(m.word(ins, word)?),

@@ -213,7 +213,9 @@ fn variable(chars: &[char], i: usize, escape: char, out: &mut Out) -> Result<usi
             let inner: String = chars[i + 2..j].iter().collect();
             let name_len = inner
                 .char_indices()
-                .find(|&(k, c)| !(c.is_ascii_alphanumeric() || c == '_') || (k == 0 && !is_name_start(c)))
+                .find(|&(k, c)| {
+                    !(c.is_ascii_alphanumeric() || c == '_') || (k == 0 && !is_name_start(c))
+                })
                 .map_or(inner.len(), |(k, _)| k);
             let (name, op) = inner.split_at(name_len);
             if name.is_empty() {
@@ -275,7 +277,10 @@ mod tests {
 
     #[test]
     fn variables_keep_their_form() {
-        assert_eq!(sf("$A/${B}/${C:-x y}/${D+\"q\"}"), "$A/${B}/${C:-x y}/${D+q}");
+        assert_eq!(
+            sf("$A/${B}/${C:-x y}/${D+\"q\"}"),
+            "$A/${B}/${C:-x y}/${D+q}"
+        );
         assert_eq!(sf(r"$A\B"), "${A}B");
         assert_eq!(sf("cost: $5 and $"), "cost:  and $$");
         assert!(to_stagefile("${A:?no}", '\\').is_err());
@@ -297,6 +302,9 @@ mod tests {
         assert_eq!(p[1], (4, "\"B\"".into(), Some("\"two words\"".into())));
         assert_eq!(p[2].2, None);
         let legacy = pairs("KEY some value here", '\\', true);
-        assert_eq!(legacy, vec![(0, "KEY".into(), Some("some value here".into()))]);
+        assert_eq!(
+            legacy,
+            vec![(0, "KEY".into(), Some("some value here".into()))]
+        );
     }
 }

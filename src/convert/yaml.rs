@@ -99,7 +99,12 @@ fn map(out: &mut String, entries: &[Entry], indent: usize) {
         }
         out.push_str(&scalar(&e.key, false));
         out.push(':');
-        value(out, &e.value, indent, FLOW_MAP_KEYS.contains(&e.key.as_str()));
+        value(
+            out,
+            &e.value,
+            indent,
+            FLOW_MAP_KEYS.contains(&e.key.as_str()),
+        );
     }
 }
 
@@ -225,7 +230,11 @@ fn flow(node: &Node, indent: usize) -> Option<String> {
                 if !e.comments.is_empty() {
                     return None;
                 }
-                parts.push(format!("{}: {}", scalar(&e.key, true), flow_scalar(&e.value)?));
+                parts.push(format!(
+                    "{}: {}",
+                    scalar(&e.key, true),
+                    flow_scalar(&e.value)?
+                ));
             }
             format!("{{ {} }}", parts.join(", "))
         }
@@ -267,7 +276,11 @@ fn block(s: &str, indent: usize) -> Option<String> {
         _ => "+",
     };
     let first = lines.iter().find(|l| !l.is_empty()).copied().unwrap_or("");
-    let indicator = if first.starts_with([' ', '\t']) { "2" } else { "" };
+    let indicator = if first.starts_with([' ', '\t']) {
+        "2"
+    } else {
+        ""
+    };
     if first.starts_with('\t') {
         return None;
     }
@@ -289,7 +302,10 @@ fn block(s: &str, indent: usize) -> Option<String> {
 pub fn scalar(s: &str, in_flow: bool) -> String {
     if plain_ok(s, in_flow) {
         s.to_owned()
-    } else if !s.chars().any(|c| c.is_control() || c == '\'' || !printable(c)) {
+    } else if !s
+        .chars()
+        .any(|c| c.is_control() || c == '\'' || !printable(c))
+    {
         format!("'{s}'")
     } else {
         double_quoted(s)
@@ -344,8 +360,8 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
     let indicator = match first {
         '-' => second.is_none_or(|c| c == ' ' || (in_flow && ",[]{}".contains(c))),
         '?' | ':' => true,
-        '[' | ']' | '{' | '}' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@'
-        | '`' => true,
+        '[' | ']' | '{' | '}' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%'
+        | '@' | '`' => true,
         _ => false,
     };
     !indicator && !reserved(s)
@@ -356,16 +372,25 @@ fn reserved(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf"
-            | "-.inf" | "+.inf" | ".nan"
+        "null"
+            | "~"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
     ) {
         return true;
     }
     let body = s.trim_start_matches(['-', '+']);
-    if let Some(digits) = body
-        .strip_prefix("0x")
-        .or_else(|| body.strip_prefix("0o"))
-    {
+    if let Some(digits) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0o")) {
         return digits.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
     }
     body.contains(|c: char| c.is_ascii_digit())
