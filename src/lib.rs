@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod compile;
+pub mod convert;
 pub mod diag;
 pub mod gateway;
 pub mod ignore;

@@ -59,6 +59,24 @@ enum Cmd {
     },
     /// Print the JSON Schema of the Stagefile format (for editors and validators).
     Schema,
+    /// Write the Stagefile equivalent to a multi-stage Dockerfile.
+    ///
+    /// What has no Stagefile equivalent (ONBUILD, for instance) is an error that names
+    /// the Dockerfile's line.
+    Convert {
+        /// The Dockerfile; `-` reads it from standard input.
+        #[arg(default_value = "Dockerfile")]
+        file: PathBuf,
+        /// Write the Stagefile to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The frontend image named by the `# syntax=` line.
+        #[arg(long, value_name = "IMAGE", default_value = stagefile::convert::DEFAULT_SYNTAX)]
+        syntax: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -109,6 +127,12 @@ fn main() -> ExitCode {
         Cmd::Outline { file, build, json } => {
             stagefile::cli::outline(&file, &build.options(), json)
         }
+        Cmd::Convert {
+            file,
+            output,
+            force,
+            syntax,
+        } => stagefile::convert::cli::run(&file, output.as_deref(), force, &syntax),
         Cmd::Schema => {
             print!("{}", stagefile::spec::schema());
             ExitCode::SUCCESS

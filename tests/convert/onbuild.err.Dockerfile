@@ -1,0 +1,3 @@
+FROM busybox:1.35
+RUN true
+ONBUILD RUN make

@@ -1,0 +1,3 @@
+FROM busybox:1.35
+COPY <<EOF /x
+never closed
