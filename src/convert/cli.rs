@@ -71,8 +71,10 @@ pub fn run(file: &Path, output: Option<&Path>, force: bool, syntax: &str) -> Exi
     };
     render(&name, &source, &converted.warnings);
     // The result must read back; a file that does not is a fault of convert.
-    if let Err(d) = crate::spec::parse(converted.text.as_bytes()) {
-        eprintln!("{}", d.render("<converted>", &converted.text));
+    if let Err(diags) = crate::spec::parse(converted.text.as_bytes()) {
+        for d in diags {
+            eprintln!("{}", d.render("<converted>", &converted.text));
+        }
         return fail("the converted file does not parse; please report this with the Dockerfile");
     }
     let written = match output {
