@@ -18,6 +18,20 @@ struct Cli {
 enum Cmd {
     /// Serve BuildKit's gateway API on stdin/stdout (what the frontend image runs).
     Frontend,
+    /// Write DIR/Stagefile for the project found there (go.mod, package.json, pyproject.toml
+    /// or requirements.txt, Cargo.toml, pom.xml or build.gradle, Java sources), using the
+    /// matching preset.
+    Init {
+        /// The project's folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing Stagefile.
+        #[arg(long)]
+        force: bool,
+        /// The frontend image named by the `# syntax=` line.
+        #[arg(long, value_name = "IMAGE", default_value = stagefile::convert::DEFAULT_SYNTAX)]
+        syntax: String,
+    },
     /// Print the Stagefile with its preset stages written out, as builds see it.
     Expand {
         /// The Stagefile; `-` reads it from standard input.
@@ -118,6 +132,7 @@ fn main() -> ExitCode {
         Cmd::Frontend => stagefile::gateway::run(),
         Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
         Cmd::Expand { file } => stagefile::cli::expand(&file),
+        Cmd::Init { dir, force, syntax } => stagefile::preset::init::run(&dir, force, &syntax),
         Cmd::Llb {
             file,
             build,

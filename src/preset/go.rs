@@ -5,7 +5,7 @@ use super::{Generated, Settings, quoted};
 
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
-    let version = s.version_or("1.24");
+    let version = s.version("go");
     let build = quoted(&format!(
         "GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags='-s -w' -o /out/app {}",
         s.entry.as_deref().unwrap_or(".")

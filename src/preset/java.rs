@@ -6,7 +6,7 @@ use super::{Generated, Settings, quoted};
 
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
-    let version = s.version_or("21");
+    let version = s.version("java");
     let runtime = quoted(
         s.runtime
             .as_deref()

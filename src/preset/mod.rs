@@ -11,6 +11,7 @@
 //! name replaces it.
 
 mod go;
+pub mod init;
 mod java;
 mod node;
 mod python;
@@ -26,6 +27,17 @@ use std::rc::Rc;
 
 /// The presets, by name.
 pub const PRESETS: [&str; 5] = ["go", "node", "python", "rust", "java"];
+
+/// Each preset's toolchain version when the `version` key is not given.
+pub fn default_version(preset: &str) -> &'static str {
+    match preset {
+        "go" => "1.24",
+        "node" => "20",
+        "python" => "3.13",
+        "rust" => "1.85",
+        _ => "21",
+    }
+}
 
 /// A preset's keys, as the user wrote them: `preset: go`, or a mapping.
 #[derive(Debug, Deserialize)]
@@ -88,9 +100,9 @@ impl Settings {
     }
 
     /// The version key, else the preset's default.
-    pub fn version_or<'a>(&'a self, default: &'a str) -> &'a str {
+    pub fn version(&self, preset: &str) -> &str {
         if self.version.is_empty() {
-            default
+            default_version(preset)
         } else {
             &self.version
         }

@@ -47,7 +47,7 @@ fn manager(name: Option<&str>) -> Manager {
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
     let m = manager(s.manager.as_deref());
-    let image = format!("node:{}-slim", s.version_or("20"));
+    let image = format!("node:{}-slim", s.version("node"));
     let runtime = quoted(s.runtime.as_deref().unwrap_or(&image));
     let image = quoted(&image);
     let install = quoted(&format!("{}{}", m.setup, m.install));

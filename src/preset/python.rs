@@ -5,7 +5,7 @@ use super::{Generated, Settings, quoted};
 
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
-    let image = format!("python:{}-slim", s.version_or("3.13"));
+    let image = format!("python:{}-slim", s.version("python"));
     let runtime = quoted(s.runtime.as_deref().unwrap_or(&image));
     let image = quoted(&image);
     // The tools that install (uv, poetry) live in /tools, outside the app's /venv.

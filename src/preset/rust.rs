@@ -6,7 +6,7 @@ use super::{Generated, Settings, quoted};
 
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
-    let version = s.version_or("1.85");
+    let version = s.version("rust");
     let binary = s.entry.as_deref().unwrap_or(n);
     let runtime = quoted(s.runtime.as_deref().unwrap_or("scratch"));
     let test = quoted(s.test.as_deref().unwrap_or("cargo test --locked"));
