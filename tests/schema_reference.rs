@@ -25,6 +25,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("", "## Top level"),
     ("CheckSpec", "### `check`"),
     ("Stage", "## Stage fields"),
+    ("PresetKeys", "### `preset`"),
     ("Healthcheck", "### `healthcheck`"),
     ("Step", "## Steps"),
     ("CacheSpec", "#### `cache`"),

@@ -40,10 +40,11 @@ pub fn default_version(preset: &str) -> &'static str {
 }
 
 /// A preset's keys, as the user wrote them: `preset: go`, or a mapping.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Keys {
+pub struct PresetKeys {
     /// Which preset: go, node, python, rust or java.
+    #[schemars(extend("enum" = ["go", "node", "python", "rust", "java"]))]
     pub name: Spanned<String>,
     /// The toolchain version, as the official image tags it (`1.24`, `20`, `3.13`).
     pub version: Option<Spanned<Text>>,
@@ -54,14 +55,15 @@ pub struct Keys {
     /// The runtime stage's base image.
     pub runtime: Option<Spanned<String>>,
     /// node: npm, pnpm or yarn; python: pip, uv or poetry; java: maven, gradle or javac.
+    #[schemars(extend("enum" = ["npm", "pnpm", "yarn", "pip", "uv", "poetry", "maven", "gradle", "javac"]))]
     pub manager: Option<Spanned<String>>,
     /// The test stage's command (default: the ecosystem's own test runner).
     pub test: Option<Spanned<String>>,
 }
 
-impl FromShorthand for Keys {
+impl FromShorthand for PresetKeys {
     fn from_shorthand(s: String) -> Self {
-        Keys {
+        PresetKeys {
             name: unlocated(s),
             version: None,
             entry: None,
@@ -248,7 +250,7 @@ pub fn expand(
 /// Checks a preset stage's keys and fills in the defaults.
 fn settings(
     stage: &str,
-    preset: &Spanned<Short<Keys>>,
+    preset: &Spanned<Short<PresetKeys>>,
     other_keys: &[Spanned<String>],
     text: &str,
 ) -> Result<Settings, Vec<Diagnostic>> {

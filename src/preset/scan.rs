@@ -1,7 +1,7 @@
 //! Reading a file's preset stages before the real parse: which stages use `preset:`,
 //! their keys, and where each stage's lines are, without reading the rest of the format.
 
-use super::Keys;
+use super::PresetKeys;
 use crate::spec::{OrderedMap, Short, Spanned};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -16,7 +16,7 @@ pub struct Scan {
 
 /// One stage: its `preset:` value if it has one, and the other keys it sets.
 pub struct ScanStage {
-    pub preset: Option<Spanned<Short<Keys>>>,
+    pub preset: Option<Spanned<Short<PresetKeys>>>,
     /// Where the `preset` key is: generated lines are placed there.
     pub preset_key: crate::diag::Span,
     pub keys: Vec<Spanned<String>>,

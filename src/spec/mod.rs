@@ -63,6 +63,7 @@ pub struct CheckSpec {
 /// One stage: a base, some steps, and the image config it produces.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = schema::preset_or_from)]
 pub struct Stage {
     /// The base: a stage, an image reference, `scratch` or a named context (expanded).
     pub from: Spanned<String>,

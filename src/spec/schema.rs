@@ -8,7 +8,10 @@ use std::borrow::Cow;
 
 /// The schema as pretty JSON.
 pub fn schema() -> String {
-    let mut schema = schemars::schema_for!(Stagefile);
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    // Referenced from the `preset` key that `preset_or_from` adds to stages.
+    generator.subschema_for::<crate::preset::PresetKeys>();
+    let mut schema = generator.root_schema_for::<Stagefile>();
     schema.insert("title".into(), "Stagefile".into());
     schema.insert(
         "description".into(),
@@ -44,6 +47,33 @@ pub(super) fn lint_rules(_: &mut SchemaGenerator) -> Schema {
             { "type": "null" }
         ]
     })
+}
+
+/// A stage has a `from`, or is a preset stage (`preset`, and at most a `description`):
+/// presets are expanded before the stage is read (see `crate::preset`), so the parser's
+/// `Stage` has no such key; the schema describes the file as users write it.
+pub(super) fn preset_or_from(schema: &mut Schema) {
+    let preset = serde_json::json!({
+        "description": "Stands for the stages a careful engineer writes for one ecosystem (`stagefile expand` prints them): go, node, python, rust or java, or a mapping with the preset's keys",
+        "anyOf": [
+            { "enum": crate::preset::PRESETS },
+            { "$ref": "#/$defs/PresetKeys" }
+        ]
+    });
+    if let Some(props) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+        props.insert("preset".into(), preset);
+    }
+    schema.remove("required");
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([
+            { "required": ["from"], "not": { "required": ["preset"] } },
+            {
+                "required": ["preset"],
+                "propertyNames": { "enum": ["preset", "description"] }
+            }
+        ]),
+    );
 }
 
 /// A step has exactly one of `run`, `copy`, `add` and `file`: a step with two matches
