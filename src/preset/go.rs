@@ -30,8 +30,10 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
   steps:
     # The module list first: this step stays cached until go.mod or go.sum changes.
     - copy: [go.mod, go.sum*]
-    - run: go mod download
+    # The optional `ca` secret: a CA bundle for a proxy that intercepts TLS.
+    - run: "if [ -f /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi && go mod download"
       cache: /go/pkg/mod
+      secret: ca
 "#
             ),
         },

@@ -98,7 +98,7 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
       from: {n}.build
       to: /app/app.jar
   user: "65532:65532"
-{expose}  cmd: [java, -jar, /app/app.jar]
+{expose}  entrypoint: [java, -jar, /app/app.jar]
 "#
         ),
     });

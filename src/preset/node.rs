@@ -69,8 +69,12 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
   steps:
     # The manifests first: this step stays cached until they change.
     - copy: {manifests}
+    # The optional `ca` secret: a CA bundle for a registry behind an intercepting proxy.
     - run: {install}
       cache: {cache}
+      secret: ca
+      env:
+        NODE_EXTRA_CA_CERTS: /run/secrets/ca
 "#
             ),
         },
@@ -107,6 +111,9 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     - copy: {manifests}
     - run: {install_production}
       cache: {cache}
+      secret: ca
+      env:
+        NODE_EXTRA_CA_CERTS: /run/secrets/ca
 "#
             ),
         },
@@ -128,7 +135,7 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
       from: {n}.production
       to: /app/node_modules
   user: "1000:1000"
-{expose}  cmd: [node, {entry}]
+{expose}  entrypoint: [node, {entry}]
 "#
             ),
         },

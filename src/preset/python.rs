@@ -12,19 +12,22 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     let (manifests, install, cache) = match s.manager.as_deref() {
         Some("uv") => (
             "[pyproject.toml, uv.lock]",
-            "python -m venv /tools && /tools/bin/pip install uv && \
+            "if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca SSL_CERT_FILE=/run/secrets/ca; fi && \
+             python -m venv /tools && /tools/bin/pip install uv && \
              UV_PROJECT_ENVIRONMENT=/venv /tools/bin/uv sync --frozen --no-dev --no-install-project",
             "[/root/.cache/pip, /root/.cache/uv]",
         ),
         Some("poetry") => (
             "[pyproject.toml, poetry.lock]",
-            "python -m venv /tools && /tools/bin/pip install poetry && \
+            "if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca REQUESTS_CA_BUNDLE=/run/secrets/ca; fi && \
+             python -m venv /tools && /tools/bin/pip install poetry && \
              POETRY_VIRTUALENVS_CREATE=false /tools/bin/poetry install --no-root --only main",
             "[/root/.cache/pip, /root/.cache/pypoetry]",
         ),
         _ => (
             "requirements.txt",
-            "pip install -r requirements.txt",
+            "if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi && \
+             pip install -r requirements.txt",
             "/root/.cache/pip",
         ),
     };
@@ -49,8 +52,10 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     - run: python -m venv /venv
     # The requirements first: this step stays cached until they change.
     - copy: {manifests}
+    # The optional `ca` secret: a CA bundle for an index behind an intercepting proxy.
     - run: {install}
       cache: {cache}
+      secret: ca
 "#
             ),
         },
@@ -84,7 +89,7 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
       to: /venv
     - copy: .
   user: "65532:65532"
-{expose}  cmd: [python, {entry}]
+{expose}  entrypoint: [python, {entry}]
 "#
             ),
         },

@@ -24,8 +24,12 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
   steps:
     # The manifests first, with a placeholder main: crates are fetched once per lockfile.
     - copy: [Cargo.toml, Cargo.lock]
-    - run: "mkdir -p src && echo 'fn main() {{}}' > src/main.rs && cargo fetch --locked"
+    # The optional `ca` secret: a CA bundle for a registry behind an intercepting proxy.
+    - run: >-
+        if [ -f /run/secrets/ca ]; then export CARGO_HTTP_CAINFO=/run/secrets/ca; fi &&
+        mkdir -p src && echo 'fn main() {{}}' > src/main.rs && cargo fetch --locked
       cache: /usr/local/cargo/registry
+      secret: ca
 "#
             ),
         },
