@@ -1,0 +1,97 @@
+# hack/bench-examples.sh — goal 7 of hack/bench: each example (examples/*/Stagefile)
+# against its Dockerfile twin (examples/*/Dockerfile) built in the same run: the runtime
+# image's size, and the steps a one-line edit of the app's source re-runs. Sourced by
+# hack/bench: it uses its helpers and variables (W, TAG, IMAGE, TOOL) and reports through
+# row, details and why. Not a script of its own.
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # the variables are set by hack/bench
+
+# The file of each example that holds its greeting: the line the edit changes.
+declare -A EXAMPLE_SOURCE=(
+  [go]=main.go
+  [node]=server.js
+  [python]=app.py
+  [rust]=src/main.rs
+  [java]=src/example/Server.java
+)
+
+# example_build LOG FILE DIR TAG — build DIR with -f DIR/FILE, the host's CA bundle given as
+# the optional `ca` secret when there is one (as a user behind a TLS proxy would).
+example_build() {
+  local -a secret=()
+  [[ ! -f /etc/ssl/certs/ca-certificates.crt ]] || secret=(--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt)
+  build "$1" "${secret[@]}" -t "$4" -f "$3/$2" "$3"
+}
+
+# edit_source DIR NAME TOKEN — change the one line holding the greeting; fail unless
+# exactly one line changed.
+edit_source() {
+  local dir=$1 name=$2 token=$3 file changed
+  file=$dir/${EXAMPLE_SOURCE[$name]}
+  cp "$ROOT/examples/$name/${EXAMPLE_SOURCE[$name]}" "$file"
+  sed -i "0,/hello from stagefile/s|hello from stagefile|hello from stagefile ($token)|" "$file"
+  changed=$({ diff "$ROOT/examples/$name/${EXAMPLE_SOURCE[$name]}" "$file" || true; } | grep -c '^[<>]' || true)
+  ((changed == 2)) || fail "examples/$name: the edit of ${EXAMPLE_SOURCE[$name]} changed $changed lines, not one"
+}
+
+# rerun_counts LOG — "RAN TOTAL DEPS" of a build log: steps that ran, all steps (the
+# export included), and how many of the ran steps install dependencies.
+rerun_counts() {
+  local steps=$1.steps
+  "$TOOL" steps "$1" >"$steps"
+  printf '%s %s %s\n' "$(grep -c '^ran' "$steps" || true)" "$(wc -l <"$steps")" \
+    "$(grep -E '^ran' "$steps" | grep -cE 'apt-get|go mod download|npm ci|pip --python|cargo build --release --locked --target|jlink' || true)"
+}
+
+goal_7() {
+  local ex name dir sf df sf_i sf_r df_i df_r token s_ran s_total s_deps d_ran d_total d_deps
+  local size_ok=met edit_ok=met
+  details "### 7. The examples against their Dockerfile twins" "" \
+    "Each example is copied to a temporary directory and built twice, as its Stagefile and as its Dockerfile twin (the builtin frontend), each into its own tag: the warm builds. The sizes are \`docker image inspect\` Size (compressed on the containerd store) and the uncompressed layers from \`docker save\`. Then one line of the app's source (the greeting) is edited and each is rebuilt; the Stagefile and the twin get different edits, so neither finds the other's result in the cache. A step re-ran when its vertex reports DONE without CACHED; the counts include the export. The bases are the stand-ins of \`hack/base-images --examples\` (Debian trixie's packages under the official images' names), so the node, python and java sizes are those of Debian's packages, not of the official images; the ratios compare two builds on the same bases." "" \
+    "| example | runtime image (Size) | twin | ratio | uncompressed | twin | ratio | re-ran after the edit | twin | ratio |" \
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for ex in "$ROOT"/examples/*/Stagefile; do
+    name=$(basename "$(dirname "$ex")")
+    [[ -f $ROOT/examples/$name/Dockerfile && -n ${EXAMPLE_SOURCE[$name]:-} ]] ||
+      fail "examples/$name has no Dockerfile twin or no source to edit named in hack/bench-examples.sh"
+    dir=$W/example-$name
+    rm -rf "$dir" && cp -r "$ROOT/examples/$name" "$dir"
+    sed -i "1s|^# syntax=.*|# syntax=$IMAGE|" "$dir/Stagefile"
+    sf=$TAG-example-$name-sf df=$TAG-example-$name-df
+    log "examples/$name: warm builds (Stagefile, then the Dockerfile twin)"
+    example_build "$W/example-$name-sf.log" Stagefile "$dir" "$sf"
+    example_build "$W/example-$name-df.log" Dockerfile "$dir" "$df"
+    read -r sf_i sf_r <<<"$(image_bytes "$sf")"
+    read -r df_i df_r <<<"$(image_bytes "$df")"
+
+    token="edited by hack/bench $(date +%s)-$$"
+    log "examples/$name: one-line edit of ${EXAMPLE_SOURCE[$name]}, rebuilt both ways"
+    edit_source "$dir" "$name" "$token, Stagefile"
+    example_build "$W/example-$name-sf-edit.log" Stagefile "$dir" "$sf"
+    edit_source "$dir" "$name" "$token, Dockerfile"
+    example_build "$W/example-$name-df-edit.log" Dockerfile "$dir" "$df"
+    read -r s_ran s_total s_deps <<<"$(rerun_counts "$W/example-$name-sf-edit.log")"
+    read -r d_ran d_total d_deps <<<"$(rerun_counts "$W/example-$name-df-edit.log")"
+    ((s_total > 0 && d_total > 0)) || fail "examples/$name: no build steps found in the progress output"
+
+    row "examples/$name: runtime image Size" "$(mb "$sf_i") MB" "Dockerfile twin: $(mb "$df_i") MB" \
+      "$(calc "$sf_i / $df_i" 3)×" "≤ 1.01× the twin" "$(holds "$sf_i <= 1.01 * $df_i" && echo met || echo missed)"
+    row "examples/$name: steps re-run after a one-line edit" "$s_ran of $s_total" "Dockerfile twin: $d_ran of $d_total" \
+      "$(calc "$s_ran / $d_ran")×" "≤ the twin's, no dependency step" "$( ((s_ran <= d_ran && s_deps == 0)) && echo met || echo missed)"
+    details "| $name | $(mb "$sf_i") MB | $(mb "$df_i") MB | $(calc "$sf_i / $df_i" 3)× | $(mb "$sf_r") MB | $(mb "$df_r") MB | $(calc "$sf_r / $df_r" 3)× | $s_ran of $s_total | $d_ran of $d_total | $(calc "$s_ran / $d_ran")× |"
+    if ! holds "$sf_i <= 1.01 * $df_i"; then
+      size_ok=missed
+      why "**examples/$name, size.** The Stagefile's runtime image is $(mb "$sf_i") MB against $(mb "$df_i") MB for the twin ($(calc "$sf_i / $df_i" 3)×)."
+    fi
+    if ((s_ran > d_ran || s_deps > 0)); then
+      edit_ok=missed
+      why "**examples/$name, one-line edit.** The Stagefile build re-ran $s_ran steps ($s_deps installing dependencies) against $d_ran for the twin: $(grep '^ran' "$W/example-$name-sf-edit.log.steps" | cut -f2 | sed 's/^/`/; s/$/`/' | paste -sd, - | sed 's/,/, /g')."
+    fi
+  done
+  details "" "Steps the Stagefile builds re-ran after the edit:" ""
+  for ex in "$ROOT"/examples/*/Stagefile; do
+    name=$(basename "$(dirname "$ex")")
+    details "- $name: $(grep '^ran' "$W/example-$name-sf-edit.log.steps" | cut -f2 | sed 's/|/\\|/g; s/^/`/; s/$/`/' | paste -sd';' - | sed 's/;/; /g')"
+  done
+  [[ $size_ok == met && $edit_ok == met ]] || log "goal 7: some example missed its twin's figures"
+}
