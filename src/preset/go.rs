@@ -19,7 +19,7 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
             name: format!("{n}.deps"),
             text: format!(
                 r#"{n}.deps:
-  from: golang:{version}
+  from: golang:{version}-trixie
   # Compile on the build platform and cross-compile for the target: no emulation.
   platform: ${{BUILDPLATFORM}}
   workdir: /src

@@ -47,7 +47,7 @@ fn manager(name: Option<&str>) -> Manager {
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
     let m = manager(s.manager.as_deref());
-    let image = format!("node:{}-slim", s.version("node"));
+    let image = format!("node:{}-trixie-slim", s.version("node"));
     let runtime = quoted(s.runtime.as_deref().unwrap_or(&image));
     let image = quoted(&image);
     let install = quoted(&format!("{}{}", m.setup, m.install));
@@ -127,6 +127,13 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
   env:
     NODE_ENV: production
   steps:
+    # No package manager at run time: npm, npx, corepack and yarn go (as root: the
+    # stage's user applies to its steps too).
+    - run: >-
+        rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack
+        /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+        /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+      user: root
     - copy: /app
       from: {n}.build
       to: /app

@@ -5,7 +5,7 @@ use super::{Generated, Settings, quoted};
 
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
-    let image = format!("python:{}-slim", s.version("python"));
+    let image = format!("python:{}-slim-trixie", s.version("python"));
     let runtime = quoted(s.runtime.as_deref().unwrap_or(&image));
     let image = quoted(&image);
     // The tools that install (uv, poetry) live in /tools, outside the app's /venv.
@@ -27,7 +27,7 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
         _ => (
             "requirements.txt",
             "if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi && \
-             pip install -r requirements.txt",
+             pip --python /venv/bin/python install --root-user-action=ignore -r requirements.txt",
             "/root/.cache/pip",
         ),
     };
@@ -49,7 +49,9 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     PATH: /venv/bin:${{PATH}}
     PIP_DISABLE_PIP_VERSION_CHECK: "1"
   steps:
-    - run: python -m venv /venv
+    # Without pip of its own: the image's pip installs into it, so the runtime copies
+    # only the app's packages.
+    - run: python -m venv --without-pip /venv
     # The requirements first: this step stays cached until they change.
     - copy: {manifests}
     # The optional `ca` secret: a CA bundle for an index behind an intercepting proxy.
@@ -84,6 +86,9 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     PATH: /venv/bin:${{PATH}}
     PYTHONUNBUFFERED: "1"
   steps:
+    # No package manager at run time (as root: the stage's user applies to its steps too).
+    - run: python -m pip uninstall --yes --quiet --root-user-action=ignore pip
+      user: root
     - copy: /venv
       from: {n}.deps
       to: /venv
