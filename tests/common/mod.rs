@@ -15,6 +15,7 @@
 //! Standard library only. Each test binary uses a part of it.
 #![allow(dead_code)]
 
+pub mod apps;
 pub mod cli;
 pub mod elf;
 mod fixture;
