@@ -1,6 +1,7 @@
-# hack/bench-examples.sh — goal 7 of hack/bench: each example (examples/*/Stagefile)
-# against its Dockerfile twin (examples/*/Dockerfile) built in the same run: the runtime
-# image's size, and the steps a one-line edit of the app's source re-runs. Sourced by
+# hack/bench-examples.sh — goal 7 of hack/bench: each example (examples/*/Stagefile), and
+# the same app built by a one-stage preset Stagefile, against the example's Dockerfile twin
+# (examples/*/Dockerfile) built in the same run: the runtime image's size, and the steps a
+# one-line edit of the app's source re-runs. Sourced by
 # hack/bench: it uses its helpers and variables (W, TAG, IMAGE, TOOL) and reports through
 # row, details and why. Not a script of its own.
 # shellcheck shell=bash
@@ -13,6 +14,15 @@ declare -A EXAMPLE_SOURCE=(
   [python]=app.py
   [rust]=src/main.rs
   [java]=src/example/Server.java
+)
+
+# The preset that builds each example's app (the bodies tests/e2e_presets.rs builds).
+declare -A EXAMPLE_PRESET=(
+  [go]="{name: go, port: 8080}"
+  [node]="{name: node, port: 8080}"
+  [python]="{name: python, port: 8080}"
+  [rust]="{name: rust, port: 8080, entry: server}"
+  [java]="{name: java, manager: javac, entry: example.Server, port: 8080}"
 )
 
 # example_build LOG FILE DIR TAG — build DIR with -f DIR/FILE, the host's CA bundle given as
@@ -40,11 +50,13 @@ rerun_counts() {
   local steps=$1.steps
   "$TOOL" steps "$1" >"$steps"
   printf '%s %s %s\n' "$(grep -c '^ran' "$steps" || true)" "$(wc -l <"$steps")" \
-    "$(grep -E '^ran' "$steps" | grep -cE 'apt-get|go mod download|npm ci|pip --python|cargo build --release --locked --target|jlink' || true)"
+    "$(grep -E '^ran' "$steps" | grep -cE 'apt-get|go mod download|npm ci|pip --python|cargo build --release --locked --target|cargo fetch|jlink' || true)"
 }
 
 goal_7() {
   local ex name dir sf df sf_i sf_r df_i df_r token s_ran s_total s_deps d_ran d_total d_deps
+  local pdir p_i p_r p_ran p_total p_deps
+  local -a presets=()
   local size_ok=met edit_ok=met
   details "### 7. The examples against their Dockerfile twins" "" \
     "Each example is copied to a temporary directory and built twice, as its Stagefile and as its Dockerfile twin (the builtin frontend), each into its own tag: the warm builds. The sizes are \`docker image inspect\` Size (compressed on the containerd store) and the uncompressed layers from \`docker save\`. Then one line of the app's source (the greeting) is edited and each is rebuilt; the Stagefile and the twin get different edits, so neither finds the other's result in the cache. A step re-ran when its vertex reports DONE without CACHED; the counts include the export. The bases are the stand-ins of \`hack/base-images --examples\` (Debian trixie's packages under the official images' names), so the node, python and java sizes are those of Debian's packages, not of the official images; the ratios compare two builds on the same bases." "" \
@@ -70,6 +82,15 @@ goal_7() {
     example_build "$W/example-$name-sf-edit.log" Stagefile "$dir" "$sf"
     edit_source "$dir" "$name" "$token, Dockerfile"
     example_build "$W/example-$name-df-edit.log" Dockerfile "$dir" "$df"
+    log "examples/$name: the app from a preset stage (${EXAMPLE_PRESET[$name]}), warm and after the edit"
+    pdir=$W/preset-$name
+    rm -rf "$pdir" && cp -r "$ROOT/examples/$name" "$pdir"
+    printf '# syntax=%s\nstages:\n  app:\n    preset: %s\n' "$IMAGE" "${EXAMPLE_PRESET[$name]}" >"$pdir/Stagefile"
+    example_build "$W/preset-$name.log" Stagefile "$pdir" "$TAG-preset-$name"
+    read -r p_i p_r <<<"$(image_bytes "$TAG-preset-$name")"
+    edit_source "$pdir" "$name" "$token, preset"
+    example_build "$W/preset-$name-edit.log" Stagefile "$pdir" "$TAG-preset-$name"
+    read -r p_ran p_total p_deps <<<"$(rerun_counts "$W/preset-$name-edit.log")"
     read -r s_ran s_total s_deps <<<"$(rerun_counts "$W/example-$name-sf-edit.log")"
     read -r d_ran d_total d_deps <<<"$(rerun_counts "$W/example-$name-df-edit.log")"
     ((s_total > 0 && d_total > 0)) || fail "examples/$name: no build steps found in the progress output"
@@ -78,6 +99,12 @@ goal_7() {
       "$(calc "$sf_i / $df_i" 3)×" "≤ 1.01× the twin" "$(holds "$sf_i <= 1.01 * $df_i" && echo met || echo missed)"
     row "examples/$name: steps re-run after a one-line edit" "$s_ran of $s_total" "Dockerfile twin: $d_ran of $d_total" \
       "$(calc "$s_ran / $d_ran")×" "≤ the twin's, no dependency step" "$( ((s_ran <= d_ran && s_deps == 0)) && echo met || echo missed)"
+    row "examples/$name from its preset: runtime image Size" "$(mb "$p_i") MB" "Dockerfile twin: $(mb "$df_i") MB" \
+      "$(calc "$p_i / $df_i" 3)×" "reported" "-"
+    row "examples/$name from its preset: steps re-run after a one-line edit" "$p_ran of $p_total" "Dockerfile twin: $d_ran of $d_total" \
+      "$(calc "$p_ran / $d_ran")×" "no dependency step" "$( ((p_deps == 0)) && echo met || echo missed)"
+    ((p_deps == 0)) || why "**examples/$name from its preset, one-line edit.** A dependency step re-ran: $(grep '^ran' "$W/preset-$name-edit.log.steps" | cut -f2 | sed 's/^/`/; s/$/`/' | paste -sd, - | sed 's/,/, /g')."
+    presets+=("| $name | \`${EXAMPLE_PRESET[$name]}\` | $(mb "$p_i") MB | $(mb "$df_i") MB | $(calc "$p_i / $df_i" 3)× | $(mb "$p_r") MB | $(mb "$df_r") MB | $(calc "$p_r / $df_r" 3)× | $p_ran of $p_total | $d_ran of $d_total | $(calc "$p_ran / $d_ran")× |")
     details "| $name | $(mb "$sf_i") MB | $(mb "$df_i") MB | $(calc "$sf_i / $df_i" 3)× | $(mb "$sf_r") MB | $(mb "$df_r") MB | $(calc "$sf_r / $df_r" 3)× | $s_ran of $s_total | $d_ran of $d_total | $(calc "$s_ran / $d_ran")× |"
     if ! holds "$sf_i <= 1.01 * $df_i"; then
       size_ok=missed
@@ -88,6 +115,9 @@ goal_7() {
       why "**examples/$name, one-line edit.** The Stagefile build re-ran $s_ran steps ($s_deps installing dependencies) against $d_ran for the twin: $(grep '^ran' "$W/example-$name-sf-edit.log.steps" | cut -f2 | sed 's/^/`/; s/$/`/' | paste -sd, - | sed 's/,/, /g')."
     fi
   done
+  details "" "The same apps from a Stagefile of one preset stage (\`stages: {app: {preset: …}}\`, see docs/reference.md), against the same twins:" "" \
+    "| example | preset | runtime image (Size) | twin | ratio | uncompressed | twin | ratio | re-ran after the edit | twin | ratio |" \
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" "${presets[@]}"
   details "" "Steps the Stagefile builds re-ran after the edit:" ""
   for ex in "$ROOT"/examples/*/Stagefile; do
     name=$(basename "$(dirname "$ex")")
