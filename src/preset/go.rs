@@ -28,8 +28,9 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     GOMODCACHE: /go/pkg/mod
     GOCACHE: /root/.cache/go-build
   steps:
-    # The module list first: this step stays cached until go.mod or go.sum changes.
-    - copy: [go.mod, go.sum*]
+    # The module list first (go.mod, and go.sum when there is one): this step stays
+    # cached until they change.
+    - copy: go.*
     # The optional `ca` secret: a CA bundle for a proxy that intercepts TLS.
     - run: "if [ -f /run/secrets/ca ]; then export SSL_CERT_FILE=/run/secrets/ca; fi && go mod download"
       cache: /go/pkg/mod

@@ -51,7 +51,11 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
     let runtime = quoted(s.runtime.as_deref().unwrap_or(&image));
     let image = quoted(&image);
     let install = quoted(&format!("{}{}", m.setup, m.install));
-    let install_production = quoted(&format!("{}{}", m.setup, m.install_production));
+    // A project without dependencies gets no node_modules: the runtime copies one anyway.
+    let install_production = quoted(&format!(
+        "{}{} && mkdir -p node_modules",
+        m.setup, m.install_production
+    ));
     let build = quoted(&format!("{} build --if-present", m.run));
     let test = quoted(s.test.as_deref().unwrap_or(&format!("{} test", m.run)));
     let entry = quoted(s.entry.as_deref().unwrap_or("server.js"));
