@@ -50,7 +50,7 @@ rerun_counts() {
   local steps=$1.steps
   "$TOOL" steps "$1" >"$steps"
   printf '%s %s %s\n' "$(grep -c '^ran' "$steps" || true)" "$(wc -l <"$steps")" \
-    "$(grep -E '^ran' "$steps" | grep -cE 'apt-get|go mod download|npm ci|pip --python|cargo build --release --locked --target|cargo fetch|jlink' || true)"
+    "$(grep -E '^ran' "$steps" | grep -cE 'apt-get|go mod download|npm ci|pip --python|fn main\(\) \{\}|cargo fetch|jlink' || true)"
 }
 
 goal_7() {

@@ -72,9 +72,9 @@ const CASES: [Case; 5] = [
         preset: "{name: java, manager: javac, entry: example.Server, port: 8080}",
         greeting: "hello from stagefile (java)",
         source: "src/example/Server.java",
-        bases: &["eclipse-temurin:21-jdk", "eclipse-temurin:21-jre"],
-        tools: &["javac", "jar", "jshell"],
-        dependency_step: "",
+        bases: &["eclipse-temurin:21-jdk", "debian:trixie-slim"],
+        tools: &["javac", "jar", "jshell", "jlink", "jdeps"],
+        dependency_step: "jlink --add-modules",
     },
 ];
 
@@ -218,6 +218,11 @@ fn python_preset_edit_keeps_the_requirements_cached() {
 #[test]
 fn rust_preset_edit_keeps_the_crates_cached() {
     one_edit("rust");
+}
+
+#[test]
+fn java_preset_edit_keeps_the_linked_runtime_cached() {
+    one_edit("java");
 }
 
 #[test]

@@ -1,17 +1,15 @@
 //! `preset: java` — Maven (the default) or Gradle dependencies resolved before the
-//! sources are copied, or plain `javac` for a project without a build tool; the jar alone
-//! on a JRE in the runtime image.
+//! sources are copied, or plain `javac` for a project without a build tool; the jar on a
+//! Java runtime of only the modules it uses (jdeps lists them, jlink links them) in a
+//! slim Debian image.
 
 use super::{Generated, Settings, quoted};
 
 pub fn stages(s: &Settings) -> Vec<Generated> {
     let n = &s.stage;
     let version = s.version("java");
-    let runtime = quoted(
-        s.runtime
-            .as_deref()
-            .unwrap_or(&format!("eclipse-temurin:{version}-jre")),
-    );
+    let runtime = quoted(s.runtime.as_deref().unwrap_or("debian:trixie-slim"));
+    let jdk = quoted(&format!("eclipse-temurin:{version}-jdk"));
     let description = s.description_or("The app's jar on a JRE, as a non-root user");
     let expose = s.expose();
     let (image, deps_steps, build, default_test, cache) = match s.manager.as_deref() {
@@ -87,13 +85,48 @@ pub fn stages(s: &Settings) -> Vec<Generated> {
         });
     }
     stages.push(Generated {
+        name: format!("{n}.modules"),
+        text: format!(
+            r#"{n}.modules:
+  from: {jdk}
+  steps:
+    # The Java modules the jar uses: the runtime below is linked again only when this
+    # list changes, not on every edit of the sources.
+    - run: >-
+        mkdir -p /out && jdeps --ignore-missing-deps --print-module-deps
+        --multi-release {version} /jar/app.jar > /out/modules.txt
+      mount: {{from: {n}.build, source: /out, target: /jar}}
+"#
+        ),
+    });
+    stages.push(Generated {
+        name: format!("{n}.jre"),
+        text: format!(
+            r#"{n}.jre:
+  from: {jdk}
+  steps:
+    # A read-only mount of the list: the step's cache key is the list's content.
+    - run: >-
+        jlink --add-modules "$(cat /modules/modules.txt)" --strip-debug --no-man-pages
+        --no-header-files --compress=zip-6 --output /opt/jre
+      mount: {{from: {n}.modules, source: /out, target: /modules}}
+"#
+        ),
+    });
+    stages.push(Generated {
         name: n.clone(),
         text: format!(
             r#"{n}:
   description: {description}
   from: {runtime}
   workdir: /app
+  env:
+    JAVA_HOME: /opt/jre
+    PATH: /opt/jre/bin:${{PATH}}
   steps:
+    - copy: /opt/jre
+      from: {n}.jre
+      to: /opt/jre
     - copy: /out/app.jar
       from: {n}.build
       to: /app/app.jar
