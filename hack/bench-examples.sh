@@ -115,7 +115,7 @@ goal_7() {
       why "**examples/$name, one-line edit.** The Stagefile build re-ran $s_ran steps ($s_deps installing dependencies) against $d_ran for the twin: $(grep '^ran' "$W/example-$name-sf-edit.log.steps" | cut -f2 | sed 's/^/`/; s/$/`/' | paste -sd, - | sed 's/,/, /g')."
     fi
   done
-  details "" "The same apps from a Stagefile of one preset stage (\`stages: {app: {preset: …}}\`, see docs/reference.md), against the same twins:" "" \
+  details "" "The same apps from a Stagefile of one preset stage (\`stages: {app: {preset: …}}\`, see docs/reference.md), against the same twins. Where the preset and the example differ by design, the sizes say so: the go example compiles with Debian bookworm's Go (golang-go on debian:bookworm) and the go preset with golang:1.24-trixie, so the binaries differ by toolchain; the node preset runs the package's build script in a stage of its own (\`npm run build --if-present\`) and copies the app from it, so an edit re-runs that stage, where the example, which has no build script, copies the source alone." "" \
     "| example | preset | runtime image (Size) | twin | ratio | uncompressed | twin | ratio | re-ran after the edit | twin | ratio |" \
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" "${presets[@]}"
   details "" "Steps the Stagefile builds re-ran after the edit:" ""
