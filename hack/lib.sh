@@ -137,3 +137,16 @@ ensure_actionlint() {
 
 # True when a Docker daemon answers on the current DOCKER_HOST (or the default socket).
 docker_up() { docker info >/dev/null 2>&1; }
+
+# image_label_values ROOT — set VERSION (Cargo.toml's), REVISION (git rev-parse HEAD) and
+# SOURCE (the URL of the git remote `origin`, else the first remote, without any user name
+# or token) for the frontend image's OCI labels; the last two are empty without git.
+# shellcheck disable=SC2034 # VERSION, REVISION and SOURCE are what it sets for the caller
+image_label_values() {
+  local root=$1 remote
+  VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)
+  REVISION=$(git -C "$root" rev-parse HEAD 2>/dev/null || true)
+  remote=$(git -C "$root" remote 2>/dev/null | grep -x origin || git -C "$root" remote 2>/dev/null | head -n 1 || true)
+  SOURCE=""
+  [[ -z $remote ]] || SOURCE=$(git -C "$root" remote get-url "$remote" 2>/dev/null | sed -E 's#^([a-z0-9+.-]+://)[^/@]*@#\1#' || true)
+}

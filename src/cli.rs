@@ -60,7 +60,7 @@ fn read_stdin() -> Result<Input, ExitCode> {
     })
 }
 
-fn fail(msg: &str) -> ExitCode {
+pub(crate) fn fail(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::FAILURE
 }

@@ -1,15 +1,11 @@
 //! `stagefile convert [FILE] [-o OUT] [--force] [--syntax IMAGE]`.
 
 use super::{Options, convert};
+use crate::cli::fail;
 use crate::diag::Diagnostic;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-
-fn fail(msg: &str) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::FAILURE
-}
 
 /// The Dockerfile's name in messages, and its text.
 fn read(file: &Path) -> Result<(String, String), ExitCode> {

@@ -301,10 +301,7 @@ pub fn stagefile(detected: &Detected, stage: &str, syntax: &str) -> String {
 /// `stagefile init DIR`: writes DIR/Stagefile, refusing to replace one without `force`.
 pub fn run(dir: &Path, force: bool, syntax: &str) -> std::process::ExitCode {
     use std::process::ExitCode;
-    let fail = |msg: String| {
-        eprintln!("error: {msg}");
-        ExitCode::FAILURE
-    };
+    let fail = |msg: String| crate::cli::fail(&msg);
     if !dir.is_dir() {
         return fail(format!("{} is not a folder", dir.display()));
     }
