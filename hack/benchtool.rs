@@ -4,6 +4,8 @@
 //!   benchtool generate N          a Stagefile of N stages (benches/generated.rs)
 //!   benchtool steps LOG           each build step of a `--progress=plain` log and the
 //!                                 export: `cached|ran|other<TAB>name`, in order
+//!   benchtool durations LOG       seconds each vertex took (`DONE 1.2s`):
+//!                                 `seconds<TAB>name`, in vertex order
 //!   benchtool transferred LOG KIND
 //!                                 bytes of `transferring KIND:` (context, dockerfile),
 //!                                 each vertex's last report, summed
@@ -58,6 +60,10 @@ fn run(args: &[&str]) -> Result<String, String> {
                 format!("{state}\t{name}\n")
             })
             .collect()),
+        ["durations", log] => Ok(progress::durations(&read(log)?)
+            .into_iter()
+            .map(|(name, seconds)| format!("{seconds:.3}\t{name}\n"))
+            .collect()),
         ["transferred", log, kind] => {
             let total: u64 = progress::transfers(&read(log)?, kind)
                 .into_iter()
@@ -67,7 +73,7 @@ fn run(args: &[&str]) -> Result<String, String> {
         }
         ["frontend-times", log] => frontend_times(&read(log)?),
         _ => Err(
-            "usage: benchtool generate N | steps LOG | transferred LOG KIND | frontend-times LOG"
+            "usage: benchtool generate N | steps LOG | durations LOG | transferred LOG KIND | frontend-times LOG"
                 .to_owned(),
         ),
     }

@@ -120,6 +120,29 @@ pub enum StepState {
     Other,
 }
 
+/// Seconds each vertex of `--progress=plain` output took, from its `DONE 1.2s` line:
+/// (vertex name, seconds), in vertex order; vertices that did not finish are left out.
+pub fn durations(output: &str) -> Vec<(String, f64)> {
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    let mut seconds: BTreeMap<u32, f64> = BTreeMap::new();
+    for line in output.lines() {
+        let Some((id, text)) = line.strip_prefix('#').and_then(|rest| rest.split_once(' ')) else {
+            continue;
+        };
+        let Ok(id) = id.parse::<u32>() else { continue };
+        names.entry(id).or_insert_with(|| text.to_owned());
+        if let Some(time) = text.strip_prefix("DONE ").and_then(|t| t.strip_suffix('s')) {
+            if let Ok(time) = time.trim().parse::<f64>() {
+                seconds.insert(id, time);
+            }
+        }
+    }
+    seconds
+        .into_iter()
+        .map(|(id, s)| (names.remove(&id).unwrap_or_default(), s))
+        .collect()
+}
+
 /// The steps of a build in the order they first appear: the vertices named `[stage …]`
 /// (without `[internal]` ones and base image sources, which are resolved, not run), and
 /// the export when `with_export`.
