@@ -104,6 +104,8 @@ pub struct StagePlan {
     pub user: Option<String>,
     pub shell: Option<Vec<String>>,
     pub steps: Vec<StepPlan>,
+    /// Tests every build that needs this stage runs, in the order written.
+    pub tests: Vec<TestPlan>,
     pub config: ConfigEdits,
     pub no_cache: bool,
 }
@@ -165,27 +167,65 @@ pub struct Healthcheck {
 }
 
 impl StagePlan {
-    /// Every source this stage reads: its base, copy sources and mount sources.
+    /// Every source this stage reads: its base, copy sources and mount sources, its
+    /// tests' mount sources included.
     pub fn sources(&self) -> impl Iterator<Item = &Source> {
-        std::iter::once(&self.base).chain(self.steps.iter().flat_map(|step| -> Vec<&Source> {
+        let steps = self.steps.iter().flat_map(|step| -> Vec<&Source> {
             match &step.kind {
                 StepKind::Copy(c) => vec![&c.from],
-                StepKind::Run(r) => r
-                    .mounts
-                    .iter()
-                    .filter_map(|m| match m {
-                        RunMount::Bind(BindMount { from, .. }) => Some(from),
-                        RunMount::Cache(CacheMount {
-                            from: Some((from, _)),
-                            ..
-                        }) => Some(from),
-                        _ => None,
-                    })
-                    .collect(),
+                StepKind::Run(r) => r.sources().collect(),
                 _ => Vec::new(),
             }
-        }))
+        });
+        let tests = self.tests.iter().flat_map(|t| match &t.kind {
+            TestKind::Run(r) => r.sources().collect(),
+            TestKind::Stage(_) => Vec::new(),
+        });
+        std::iter::once(&self.base).chain(steps).chain(tests)
     }
+
+    /// The `run` steps of the stage, then those of its tests.
+    pub fn runs(&self) -> impl Iterator<Item = (Span, &RunStep)> {
+        let steps = self.steps.iter().filter_map(|s| match &s.kind {
+            StepKind::Run(r) => Some((s.span, r)),
+            _ => None,
+        });
+        let tests = self.tests.iter().filter_map(|t| match &t.kind {
+            TestKind::Run(r) => Some((t.span, r)),
+            TestKind::Stage(_) => None,
+        });
+        steps.chain(tests)
+    }
+}
+
+impl RunStep {
+    /// The stages, images and contexts the step's bind and cache mounts read.
+    fn sources(&self) -> impl Iterator<Item = &Source> {
+        self.mounts.iter().filter_map(|m| match m {
+            RunMount::Bind(BindMount { from, .. }) => Some(from),
+            RunMount::Cache(CacheMount {
+                from: Some((from, _)),
+                ..
+            }) => Some(from),
+            _ => None,
+        })
+    }
+}
+
+/// A stage's test: a `run` on its final filesystem, or a stage built alongside it.
+/// Nothing a test makes reaches the stage.
+#[derive(Debug)]
+pub struct TestPlan {
+    /// Where its `run` or `stage` key is written.
+    pub span: Span,
+    pub kind: TestKind,
+}
+
+#[derive(Debug)]
+pub enum TestKind {
+    Run(RunStep),
+    /// Index into `Plan::stages`.
+    Stage(usize),
 }
 
 #[derive(Debug)]
