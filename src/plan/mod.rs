@@ -16,6 +16,7 @@ mod proxy;
 pub mod reference;
 mod size;
 mod stage;
+mod test_plan;
 pub mod vars;
 
 use crate::diag::{Diagnostic, Span, name_list, suggest};
@@ -29,6 +30,7 @@ pub use env::EnvValue;
 pub use mounts::{BindMount, CacheMount, RunMount, SecretMount, SshMount, TmpfsMount};
 pub use owner::{Id, Owner};
 pub use proxy::Proxy;
+pub use test_plan::{TestKind, TestPlan};
 
 /// What the build was asked for, from BuildKit's options or the CLI.
 #[derive(Clone, Debug)]
@@ -210,22 +212,6 @@ impl RunStep {
             _ => None,
         })
     }
-}
-
-/// A stage's test: a `run` on its final filesystem, or a stage built alongside it.
-/// Nothing a test makes reaches the stage.
-#[derive(Debug)]
-pub struct TestPlan {
-    /// Where its `run` or `stage` key is written.
-    pub span: Span,
-    pub kind: TestKind,
-}
-
-#[derive(Debug)]
-pub enum TestKind {
-    Run(RunStep),
-    /// Index into `Plan::stages`.
-    Stage(usize),
 }
 
 #[derive(Debug)]
