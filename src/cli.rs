@@ -130,6 +130,7 @@ pub fn llb(
     context: &Path,
     opts: &Result<BuildOptions, String>,
     dump: bool,
+    tests: bool,
 ) -> ExitCode {
     let (opts, input) = match load(file, opts) {
         Ok(loaded) => loaded,
@@ -158,7 +159,23 @@ pub fn llb(
     match lower::lower(&plan, &lower_opts) {
         Ok(lowered) => {
             report(name, bytes, &lowered.warnings);
-            let out = if dump {
+            let out = if tests {
+                let list: Vec<serde_json::Value> = lowered
+                    .tests
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "stage": t.stage,
+                            "name": t.name,
+                            "line": t.line,
+                            "ops": crate::llb::dump(&t.definition),
+                        })
+                    })
+                    .collect();
+                let mut s = serde_json::to_string_pretty(&list).expect("json");
+                s.push('\n');
+                s.into_bytes()
+            } else if dump {
                 let mut s = serde_json::to_string_pretty(&crate::llb::dump(&lowered.definition))
                     .expect("json");
                 s.push('\n');
@@ -188,6 +205,7 @@ pub fn outline(file: &Path, opts: &Result<BuildOptions, String>, json: bool) -> 
                 let both = serde_json::json!({
                     "targets": crate::outline::targets(&parsed, bytes),
                     "outline": crate::outline::outline(&parsed, &plan, bytes),
+                    "tests": crate::outline::tests(&plan),
                 });
                 println!("{}", serde_json::to_string_pretty(&both).expect("json"));
             } else {

@@ -60,6 +60,10 @@ enum Cmd {
         /// Print a readable JSON dump of the ops instead of protobuf bytes.
         #[arg(long)]
         dump: bool,
+        /// Print the graphs of the stages' tests instead, as a JSON list of
+        /// `{stage, name, line, ops}` (each `ops` as `--dump` prints them).
+        #[arg(long)]
+        tests: bool,
     },
     /// List the stages, args, secrets and caches a build would use, without building.
     Outline {
@@ -138,7 +142,8 @@ fn main() -> ExitCode {
             build,
             context,
             dump,
-        } => stagefile::cli::llb(&file, &context, &build.options(), dump),
+            tests,
+        } => stagefile::cli::llb(&file, &context, &build.options(), dump, tests),
         Cmd::Outline { file, build, json } => {
             stagefile::cli::outline(&file, &build.options(), json)
         }

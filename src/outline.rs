@@ -4,7 +4,7 @@
 //! json tags (`targets`, `sources`, `location`, … in lower case; a cache mount's `ID`).
 
 use crate::diag::Span;
-use crate::plan::{CacheMount, Plan, RunMount, SecretMount, SshMount, StepKind};
+use crate::plan::{CacheMount, Command, Plan, RunMount, SecretMount, SshMount, StepKind, TestKind};
 use crate::spec::{Stagefile, span_of};
 use base64::Engine;
 use serde_json::{Value, json};
@@ -118,6 +118,25 @@ pub fn outline(file: &Stagefile, plan: &Plan, data: &[u8]) -> Value {
     out
 }
 
+/// The tests a build of the target runs, stage by stage: `{stage, test, line}` with the
+/// test as written (`run: make test`, `stage: test`).
+pub fn tests(plan: &Plan) -> Vec<Value> {
+    let mut out = Vec::new();
+    for stage in &plan.stages {
+        for t in &stage.tests {
+            let test = match &t.kind {
+                TestKind::Run(r) => match &r.command {
+                    Command::Shell(text) => format!("run: {}", text.trim()),
+                    Command::Exec(args) => format!("run: {args:?}"),
+                },
+                TestKind::Stage(i) => format!("stage: {}", plan.stages[*i].name),
+            };
+            out.push(json!({ "stage": stage.name, "test": test, "line": t.span.line }));
+        }
+    }
+    out
+}
+
 /// The human-readable form of both, for `stagefile outline`.
 pub fn render(file: &Stagefile, plan: &Plan) -> String {
     let target = &plan.stages[plan.target].name;
@@ -172,6 +191,24 @@ pub fn render(file: &Stagefile, plan: &Plan) -> String {
         out.push_str("\nUSES\n");
         for u in uses {
             out.push_str(&u);
+            out.push('\n');
+        }
+    }
+    let tests = tests(plan);
+    if !tests.is_empty() {
+        let cell = |t: &Value, k: &str| t[k].as_str().unwrap_or_default().to_owned();
+        let width = tests
+            .iter()
+            .map(|t| cell(t, "stage").len())
+            .max()
+            .unwrap_or(0)
+            .max(5)
+            + 2;
+        out.push_str(&format!("\n{:<width$}{:<6}TEST\n", "STAGE", "LINE"));
+        for t in &tests {
+            let line = t["line"].as_u64().unwrap_or_default();
+            let row = format!("{:<width$}{line:<6}{}", cell(t, "stage"), cell(t, "test"));
+            out.push_str(row.trim_end());
             out.push('\n');
         }
     }

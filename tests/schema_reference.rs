@@ -27,6 +27,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("Stage", "## Stage fields"),
     ("PresetKeys", "### `preset`"),
     ("Healthcheck", "### `healthcheck`"),
+    ("Test", "### `tests`"),
     ("Step", "## Steps"),
     ("CacheSpec", "#### `cache`"),
     ("SecretSpec", "#### `secret`"),

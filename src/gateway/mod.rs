@@ -10,7 +10,8 @@
 //! - `subrequests`: the queries buildx sends instead of a build;
 //! - `result`: the refs and image configs BuildKit exports;
 //! - `errors`: failures as `google.rpc.Status` with source details;
-//! - `timing`: the frontend's own time, per round trip and in total.
+//! - `timing`: the frontend's own time, per round trip and in total;
+//! - `together`: calls made at the same time, ended by the first failure.
 
 mod caps;
 mod engine;
@@ -22,6 +23,7 @@ mod result;
 mod sequence;
 mod subrequests;
 mod timing;
+mod together;
 mod transport;
 
 #[cfg(test)]

@@ -13,9 +13,10 @@ use super::options::Env;
 use super::result::{self, Solved};
 use super::subrequests::{SUBREQUESTS, subrequest};
 use super::timing::{Clock, Trip};
+use super::together;
 use crate::diag::Diagnostic;
 use crate::llb::SourceMap;
-use crate::lower::{self, LowerOptions};
+use crate::lower::{self, LowerOptions, TestDefinition};
 use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend as fe;
 use bollard_buildkit_proto::pb;
@@ -112,8 +113,8 @@ pub(super) async fn build<E: Engine>(
         epoch: epoch(env)?,
     };
 
-    let mut solved = Vec::with_capacity(plans.len());
-    for (n, (platform, plan)) in platforms.iter().zip(&plans).enumerate() {
+    let mut lowered_all = Vec::with_capacity(plans.len());
+    for (n, plan) in plans.iter().enumerate() {
         let lowered = lower::lower(plan, &lower_opts)
             .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
         // What lowering assumed (an `input:` context without a config) is the same for
@@ -121,16 +122,35 @@ pub(super) async fn build<E: Engine>(
         if n == 0 {
             warner.send(&lowered.warnings).await;
         }
-        if let Some((msg, line)) = caps::missing(&lowered.definition, &llb_caps) {
-            return Err(errors::at_line(&filename, &data, line, msg));
+        let graphs =
+            std::iter::once(&lowered.definition).chain(lowered.tests.iter().map(|t| &t.definition));
+        for definition in graphs {
+            if let Some((msg, line)) = caps::missing(definition, &llb_caps) {
+                return Err(errors::at_line(&filename, &data, line, msg));
+            }
         }
-        let reference = solve(engine, env, clock, lowered.definition).await?;
-        solved.push(Solved {
+        lowered_all.push(lowered);
+    }
+    // Every platform's graph and tests at once: a test's failure fails the build.
+    let calls = lowered_all
+        .iter_mut()
+        .map(|lowered| -> together::Call<fe::Ref> {
+            let definition = std::mem::take(&mut lowered.definition);
+            let tests = std::mem::take(&mut lowered.tests);
+            Box::pin(solve_tested(engine, env, clock, definition, tests))
+        })
+        .collect();
+    let references = together::all(calls).await?;
+    let solved = platforms
+        .iter()
+        .zip(lowered_all)
+        .zip(references)
+        .map(|((platform, lowered), reference)| Solved {
             platform: platform.clone(),
             reference,
             image: lowered.image,
-        });
-    }
+        })
+        .collect();
     Ok(result::assemble(
         solved,
         env.opt("multi-platform") == Some("true"),
@@ -164,12 +184,54 @@ fn epoch(env: &Env) -> Result<Option<u64>, Status> {
     }
 }
 
-/// Solves one graph (lazily: steps run when BuildKit exports) and returns its ref.
+/// Solves a platform's graph and, at the same time, its tests' graphs. Without tests
+/// the graph is solved lazily (its steps run when BuildKit exports it); with tests every
+/// graph is evaluated before the result is returned, so a failing test fails the build
+/// with BuildKit's error, its vertex and its line in the Stagefile.
+async fn solve_tested<E: Engine>(
+    engine: &E,
+    env: &Env,
+    clock: &Clock,
+    definition: pb::Definition,
+    tests: Vec<TestDefinition>,
+) -> Result<fe::Ref, Status> {
+    if tests.is_empty() {
+        return solve(engine, env, clock, definition, Evaluate::Lazily, "build").await;
+    }
+    let mut calls: Vec<together::Call<Option<fe::Ref>>> = Vec::with_capacity(tests.len() + 1);
+    calls.push(Box::pin(async move {
+        solve(engine, env, clock, definition, Evaluate::Now, "build")
+            .await
+            .map(Some)
+    }));
+    for test in tests {
+        calls.push(Box::pin(async move {
+            let what = format!("test {}", test.name);
+            solve(engine, env, clock, test.definition, Evaluate::Now, &what).await?;
+            Ok(None)
+        }));
+    }
+    let mut refs = together::all(calls).await?;
+    Ok(refs
+        .swap_remove(0)
+        .expect("the build's own graph gives its ref"))
+}
+
+/// Whether a solve runs the graph's steps before it answers.
+#[derive(Clone, Copy, PartialEq)]
+enum Evaluate {
+    Lazily,
+    Now,
+}
+
+/// Solves one graph and returns its ref.
 async fn solve<E: Engine>(
     engine: &E,
     env: &Env,
     clock: &Clock,
     definition: pb::Definition,
+    evaluate: Evaluate,
+    what: &str,
 ) -> Result<fe::Ref, Status> {
     if definition.def.is_empty() {
         // The target is plain scratch: an empty ref is BuildKit's empty filesystem.
@@ -183,10 +245,11 @@ async fn solve<E: Engine>(
         allow_result_return: true,
         allow_result_array_ref: true,
         cache_imports: cache_imports(env),
+        evaluate: evaluate == Evaluate::Now,
         ..Default::default()
     };
     let response = clock
-        .time(Trip::Solve, "build", engine.solve(request))
+        .time(Trip::Solve, what, engine.solve(request))
         .await
         .map_err(|e| errors::from_rpc("solve failed", &e))?;
     match response.result.and_then(|r| r.result) {

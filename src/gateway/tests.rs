@@ -2,6 +2,7 @@
 //! what the frontend sent and returned.
 
 mod fake;
+mod tested;
 
 use super::errors::errdefs;
 use super::options::Env;

@@ -17,6 +17,7 @@ mod proxy;
 mod run;
 mod sources;
 mod stage;
+mod test_entry;
 
 use crate::diag::Diagnostic;
 use crate::image::Image;
@@ -24,6 +25,8 @@ use crate::llb::{self, Meta, Output, SourceMap};
 use crate::plan::{Plan, Source};
 use crate::platform::Platform;
 use std::collections::BTreeMap;
+
+pub use test_entry::TestDefinition;
 
 /// What lowering needs besides the plan: gathered by the gateway (or the CLI).
 #[derive(Default)]
@@ -52,6 +55,8 @@ pub struct Lowered {
     pub image: Image,
     /// What lowering had to assume (an offline base's environment), located.
     pub warnings: Vec<Diagnostic>,
+    /// The graphs of the built stages' tests, solved beside `definition`.
+    pub tests: Vec<TestDefinition>,
 }
 
 struct StageResult {
@@ -77,6 +82,8 @@ struct Lowering<'a> {
     graph_bytes: usize,
     /// The proxy settings every `run` step gets.
     proxy: Option<llb::ProxyEnv>,
+    /// `run` tests, lowered once every stage is.
+    pending: Vec<test_entry::PendingRun>,
 }
 
 /// What the lowering of every step works on: the stage's filesystem and image config so
@@ -110,6 +117,7 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         warnings: Vec::new(),
         graph_bytes: 0,
         proxy: proxy::proxy_env(&plan.proxy),
+        pending: Vec::new(),
     };
     let mut config_users = vec![0; plan.stages.len()];
     config_users[plan.target] += 1;
@@ -122,7 +130,8 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         if cx.graph_bytes > budget::MAX_GRAPH_BYTES {
             break;
         }
-        let (fs, image, inherited) = cx.stage(stage);
+        let index = cx.results.len();
+        let (fs, image, inherited) = cx.stage(index, stage);
         cx.results.push(StageResult {
             fs,
             // A config no stage builds on is not kept: a file can have thousands.
@@ -131,6 +140,11 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
             config_users: users,
         });
     }
+    let tests = if cx.diags.is_empty() {
+        cx.tests()
+    } else {
+        Vec::new()
+    };
     if !cx.diags.is_empty() {
         return Err(crate::plan::capped(cx.diags));
     }
@@ -167,6 +181,7 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         definition,
         image,
         warnings: cx.warnings,
+        tests,
     })
 }
 

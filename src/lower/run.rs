@@ -11,10 +11,7 @@ use crate::plan::{self, Command, RunStep};
 impl Lowering<'_> {
     /// `run_env`: the args the step uses and its own `env`, resolved.
     pub(super) fn run(&mut self, step: &mut Step, run: &RunStep, run_env: &[(String, String)]) {
-        let shown = match &run.command {
-            Command::Shell(text) => format!("RUN {}", text.trim()),
-            Command::Exec(a) => format!("RUN {a:?}"),
-        };
+        let shown = shown(&run.command);
         let mut exec = Exec::new(step.fs.take(), step.platform.clone());
         exec.args = argv(step.image, &run.command);
         exec.env = step.image.process_env();
@@ -63,5 +60,13 @@ impl Lowering<'_> {
         step.image
             .add_history(format!("{prefix}{shown} # stagefile"), false);
         step.fs = Some(exec.run(step.meta(&shown)));
+    }
+}
+
+/// How progress and history show a `run` command.
+pub(super) fn shown(command: &Command) -> String {
+    match command {
+        Command::Shell(text) => format!("RUN {}", text.trim()),
+        Command::Exec(a) => format!("RUN {a:?}"),
     }
 }

@@ -9,7 +9,11 @@ use crate::llb::{self, FileOp, MkDir, Output};
 use crate::plan::{Owner, Source, StagePlan, StepKind};
 
 impl Lowering<'_> {
-    pub(super) fn stage(&mut self, stage: &StagePlan) -> (Option<Output>, Image, env::Inherited) {
+    pub(super) fn stage(
+        &mut self,
+        index: usize,
+        stage: &StagePlan,
+    ) -> (Option<Output>, Image, env::Inherited) {
         let total = stage.steps.len() + 1;
         let prefix = |k: usize| format!("[{} {k}/{total}]", stage.name);
         let platform = &stage.platform;
@@ -129,6 +133,9 @@ impl Lowering<'_> {
             }
         }
         let fs = step.fs;
+        if !stage.tests.is_empty() {
+            self.pend_tests(index, stage, &fs, &image, &mut stage_env);
+        }
         config::apply_config(&mut image, stage);
         let inherited = stage_env.inherited();
         self.diags.append(&mut stage_env.diags);

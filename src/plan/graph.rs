@@ -5,6 +5,9 @@ use super::*;
 
 /// File indices of the stages the roots need (the roots included), each after the
 /// stages it needs; one walk, so a stage shared by several roots is visited once.
+/// The stages a needed stage's tests name become roots too, once it is done: they are
+/// built with it, not before it, so `build: {tests: [stage: test]}` with
+/// `test: {from: build}` is no cycle.
 pub(super) fn build_order(roots: &[usize], stages: &[Resolved]) -> Result<Vec<usize>, Diagnostic> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -14,7 +17,8 @@ pub(super) fn build_order(roots: &[usize], stages: &[Resolved]) -> Result<Vec<us
     }
     let mut marks = vec![Mark::New; stages.len()];
     let mut order = Vec::new();
-    for &root in roots {
+    let mut roots: std::collections::VecDeque<usize> = roots.iter().copied().collect();
+    while let Some(root) = roots.pop_front() {
         if marks[root] != Mark::New {
             continue;
         }
@@ -54,6 +58,7 @@ pub(super) fn build_order(roots: &[usize], stages: &[Resolved]) -> Result<Vec<us
                 None => {
                     marks[node] = Mark::Done;
                     order.push(node);
+                    roots.extend(stages[node].test_edges.iter().map(|&(dep, _)| dep));
                     stack.pop();
                     path.pop();
                 }
@@ -82,6 +87,18 @@ pub(super) fn assemble(
             *i = position[*i];
         }
     };
+    let renumber_run = |r: &mut RunStep| {
+        for m in &mut r.mounts {
+            match m {
+                RunMount::Bind(BindMount { from, .. }) => renumber(from),
+                RunMount::Cache(CacheMount {
+                    from: Some((from, _)),
+                    ..
+                }) => renumber(from),
+                _ => {}
+            }
+        }
+    };
     let mut stages = Vec::with_capacity(order.len());
     for &file_index in order {
         let mut stage = by_index[file_index]
@@ -91,19 +108,14 @@ pub(super) fn assemble(
         for step in &mut stage.steps {
             match &mut step.kind {
                 StepKind::Copy(c) => renumber(&mut c.from),
-                StepKind::Run(r) => {
-                    for m in &mut r.mounts {
-                        match m {
-                            RunMount::Bind(BindMount { from, .. }) => renumber(from),
-                            RunMount::Cache(CacheMount {
-                                from: Some((from, _)),
-                                ..
-                            }) => renumber(from),
-                            _ => {}
-                        }
-                    }
-                }
+                StepKind::Run(r) => renumber_run(r),
                 _ => {}
+            }
+        }
+        for test in &mut stage.tests {
+            match &mut test.kind {
+                TestKind::Run(r) => renumber_run(r),
+                TestKind::Stage(i) => *i = position[*i],
             }
         }
         stages.push(stage);
@@ -132,19 +144,19 @@ pub(super) fn assemble(
                     c.sources.iter().for_each(|s| use_context(s));
                 }
                 StepKind::Add(a) if a.kind == AddKind::Context => use_context(&a.url),
-                StepKind::Run(r) => {
-                    for m in &r.mounts {
-                        if let RunMount::Bind(BindMount {
-                            from: Source::Context,
-                            source,
-                            ..
-                        }) = m
-                        {
-                            use_context(source);
-                        }
-                    }
-                }
                 _ => {}
+            }
+        }
+        for (_, r) in stage.runs() {
+            for m in &r.mounts {
+                if let RunMount::Bind(BindMount {
+                    from: Source::Context,
+                    source,
+                    ..
+                }) = m
+                {
+                    use_context(source);
+                }
             }
         }
     }

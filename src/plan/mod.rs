@@ -16,6 +16,7 @@ mod proxy;
 pub mod reference;
 mod size;
 mod stage;
+mod test_plan;
 pub mod vars;
 
 use crate::diag::{Diagnostic, Span, name_list, suggest};
@@ -29,6 +30,7 @@ pub use env::EnvValue;
 pub use mounts::{BindMount, CacheMount, RunMount, SecretMount, SshMount, TmpfsMount};
 pub use owner::{Id, Owner};
 pub use proxy::Proxy;
+pub use test_plan::{TestKind, TestPlan};
 
 /// What the build was asked for, from BuildKit's options or the CLI.
 #[derive(Clone, Debug)]
@@ -104,6 +106,8 @@ pub struct StagePlan {
     pub user: Option<String>,
     pub shell: Option<Vec<String>>,
     pub steps: Vec<StepPlan>,
+    /// Tests every build that needs this stage runs, in the order written.
+    pub tests: Vec<TestPlan>,
     pub config: ConfigEdits,
     pub no_cache: bool,
 }
@@ -165,26 +169,48 @@ pub struct Healthcheck {
 }
 
 impl StagePlan {
-    /// Every source this stage reads: its base, copy sources and mount sources.
+    /// Every source this stage reads: its base, copy sources and mount sources, its
+    /// tests' mount sources included.
     pub fn sources(&self) -> impl Iterator<Item = &Source> {
-        std::iter::once(&self.base).chain(self.steps.iter().flat_map(|step| -> Vec<&Source> {
+        let steps = self.steps.iter().flat_map(|step| -> Vec<&Source> {
             match &step.kind {
                 StepKind::Copy(c) => vec![&c.from],
-                StepKind::Run(r) => r
-                    .mounts
-                    .iter()
-                    .filter_map(|m| match m {
-                        RunMount::Bind(BindMount { from, .. }) => Some(from),
-                        RunMount::Cache(CacheMount {
-                            from: Some((from, _)),
-                            ..
-                        }) => Some(from),
-                        _ => None,
-                    })
-                    .collect(),
+                StepKind::Run(r) => r.sources().collect(),
                 _ => Vec::new(),
             }
-        }))
+        });
+        let tests = self.tests.iter().flat_map(|t| match &t.kind {
+            TestKind::Run(r) => r.sources().collect(),
+            TestKind::Stage(_) => Vec::new(),
+        });
+        std::iter::once(&self.base).chain(steps).chain(tests)
+    }
+
+    /// The `run` steps of the stage, then those of its tests.
+    pub fn runs(&self) -> impl Iterator<Item = (Span, &RunStep)> {
+        let steps = self.steps.iter().filter_map(|s| match &s.kind {
+            StepKind::Run(r) => Some((s.span, r)),
+            _ => None,
+        });
+        let tests = self.tests.iter().filter_map(|t| match &t.kind {
+            TestKind::Run(r) => Some((t.span, r)),
+            TestKind::Stage(_) => None,
+        });
+        steps.chain(tests)
+    }
+}
+
+impl RunStep {
+    /// The stages, images and contexts the step's bind and cache mounts read.
+    fn sources(&self) -> impl Iterator<Item = &Source> {
+        self.mounts.iter().filter_map(|m| match m {
+            RunMount::Bind(BindMount { from, .. }) => Some(from),
+            RunMount::Cache(CacheMount {
+                from: Some((from, _)),
+                ..
+            }) => Some(from),
+            _ => None,
+        })
     }
 }
 

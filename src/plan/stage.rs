@@ -8,6 +8,7 @@ mod add;
 mod files;
 mod options;
 mod run;
+mod test_entry;
 mod values;
 
 use values::items;
@@ -17,6 +18,8 @@ pub(super) struct Resolved {
     pub plan: StagePlan,
     /// Stages this one needs (file index) and where each reference is written.
     pub edges: Vec<(usize, Span)>,
+    /// Stages its tests need: built whenever this one is, but not before it.
+    pub test_edges: Vec<(usize, Span)>,
 }
 
 pub(super) struct Ctx<'a> {
@@ -29,6 +32,7 @@ pub(super) struct Ctx<'a> {
     arg_names: BTreeSet<String>,
     stage_args: Vec<String>,
     edges: Vec<(usize, Span)>,
+    test_edges: Vec<(usize, Span)>,
     pub(super) diags: Vec<Diagnostic>,
 }
 
@@ -49,6 +53,7 @@ pub(super) fn resolve(
         arg_names: global.names().map(str::to_owned).collect(),
         stage_args: Vec::new(),
         edges: Vec::new(),
+        test_edges: Vec::new(),
         diags: Vec::new(),
     };
     let mut env = Vec::new();
@@ -92,6 +97,15 @@ pub(super) fn resolve(
         }
     });
     let steps = stage.steps.iter().filter_map(|s| cx.step(s)).collect();
+    // A test's mounts are the test's needs, not the stage's: its edges go apart.
+    let own_edges = cx.edges.len();
+    let tests = stage
+        .tests
+        .iter()
+        .filter_map(|t| cx.test(t, index))
+        .collect();
+    let mounted = cx.edges.split_off(own_edges);
+    cx.test_edges.extend(mounted);
     let config = cx.config(stage);
     let no_cache = match &opts.no_cache {
         NoCache::None => false,
@@ -113,10 +127,12 @@ pub(super) fn resolve(
             user,
             shell,
             steps,
+            tests,
             config,
             no_cache,
         },
         edges: cx.edges,
+        test_edges: cx.test_edges,
     })
 }
 
@@ -284,7 +300,7 @@ impl Ctx<'_> {
         };
         self.check_options(s, kind);
         let plan_kind = match kind {
-            "run" => StepKind::Run(self.run(s)?),
+            "run" => StepKind::Run(self.run(&s.into())?),
             "copy" => StepKind::Copy(self.copy(s)?),
             "add" => StepKind::Add(self.add(s)?),
             _ => StepKind::File(self.file(s)?),

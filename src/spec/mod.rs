@@ -8,6 +8,7 @@ pub(crate) mod de;
 mod parse;
 mod position;
 mod schema;
+mod test_entry;
 
 pub use de::{
     Command, FromShorthand, LineMap, OneOrMany, OrderedMap, Short, Spanned, Text, items, span_of,
@@ -16,6 +17,7 @@ pub use de::{
 pub use parse::{MAX_FILE_BYTES, expanded, parse, too_big};
 pub use position::within;
 pub use schema::schema;
+pub use test_entry::Test;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -86,6 +88,9 @@ pub struct Stage {
     /// The steps, run in order.
     #[serde(default)]
     pub steps: Vec<Spanned<Step>>,
+    /// Tests every build that needs this stage runs: `run` commands on its final filesystem, or test stages.
+    #[serde(default)]
+    pub tests: Vec<Spanned<Test>>,
     /// The image's entrypoint: a list as is, a string through the shell. Not expanded.
     pub entrypoint: Option<Spanned<Command>>,
     /// The image's default command: a list as is, a string through the shell. Not expanded.

@@ -67,6 +67,10 @@ pub struct State {
     pub locals: BTreeMap<String, (String, String)>,
     /// The build graphs solved, in order, with the ref id each got.
     pub solved: Vec<(pb::Definition, String)>,
+    /// Whether each of `solved` was asked to be evaluated.
+    pub evaluated: Vec<bool>,
+    /// A solve whose graph holds this text fails with this error.
+    pub failing: Option<(String, tonic::Status)>,
     pub resolves: Vec<fe::ResolveImageConfigRequest>,
     pub warns: Vec<fe::WarnRequest>,
     pub returned: Vec<fe::ReturnRequest>,
@@ -155,7 +159,7 @@ impl Engine for Fake {
     }
 
     async fn solve(&self, request: fe::SolveRequest) -> Result<fe::SolveResponse, tonic::Status> {
-        let def = request.definition.unwrap_or_default();
+        let def = request.definition.clone().unwrap_or_default();
         let mut s = self.state();
         let id = format!("ref-{}", s.locals.len() + s.solved.len());
         match local_name(&def) {
@@ -163,7 +167,16 @@ impl Engine for Fake {
                 let digest = crate::llb::digest_of(&def.def[0]);
                 s.locals.insert(id.clone(), (local, digest));
             }
-            None => s.solved.push((def, id.clone())),
+            None => {
+                if let Some((text, error)) = &s.failing {
+                    let holds = |b: &Vec<u8>| b.windows(text.len()).any(|w| w == text.as_bytes());
+                    if def.def.iter().any(holds) {
+                        return Err(error.clone());
+                    }
+                }
+                s.evaluated.push(request.evaluate);
+                s.solved.push((def, id.clone()))
+            }
         }
         Ok(answer(id))
     }

@@ -2,9 +2,57 @@
 //! security modes; every part is checked, so a step reports all its problems.
 
 use super::*;
+use crate::spec::{CacheSpec, MountSpec, OrderedMap, SecretSpec, SshSpec, Test, Text, TmpfsSpec};
+
+/// The keys of a `run`: a step's, or a test's, which has the same options.
+pub(super) struct RunParts<'a> {
+    pub run: &'a Option<Spanned<Command>>,
+    pub cache: &'a Option<Spanned<OneOrMany<Short<CacheSpec>>>>,
+    pub secret: &'a Option<Spanned<OneOrMany<Short<SecretSpec>>>>,
+    pub ssh: &'a Option<Spanned<Short<SshSpec>>>,
+    pub tmpfs: &'a Option<Spanned<OneOrMany<Short<TmpfsSpec>>>>,
+    pub mount: &'a Option<Spanned<OneOrMany<MountSpec>>>,
+    pub network: &'a Option<Spanned<String>>,
+    pub security: &'a Option<Spanned<String>>,
+    pub env: &'a OrderedMap<Option<Text>>,
+    pub workdir: &'a Option<Spanned<String>>,
+    pub user: &'a Option<Spanned<Text>>,
+    pub args: &'a [Spanned<String>],
+}
+
+macro_rules! run_parts {
+    ($s:expr) => {
+        RunParts {
+            run: &$s.run,
+            cache: &$s.cache,
+            secret: &$s.secret,
+            ssh: &$s.ssh,
+            tmpfs: &$s.tmpfs,
+            mount: &$s.mount,
+            network: &$s.network,
+            security: &$s.security,
+            env: &$s.env,
+            workdir: &$s.workdir,
+            user: &$s.user,
+            args: &$s.args,
+        }
+    };
+}
+
+impl<'a> From<&'a Step> for RunParts<'a> {
+    fn from(s: &'a Step) -> Self {
+        run_parts!(s)
+    }
+}
+
+impl<'a> From<&'a Test> for RunParts<'a> {
+    fn from(t: &'a Test) -> Self {
+        run_parts!(t)
+    }
+}
 
 impl Ctx<'_> {
-    pub(super) fn run(&mut self, s: &Step) -> Option<RunStep> {
+    pub(super) fn run(&mut self, s: &RunParts) -> Option<RunStep> {
         let run = s.run.as_ref().expect("checked by caller");
         let command = run.value.clone();
         if matches!(&command, Command::Exec(a) if a.is_empty())
@@ -24,7 +72,7 @@ impl Ctx<'_> {
             .into_iter()
             .filter(|n| self.arg_names.contains(n))
             .collect();
-        for a in &s.args {
+        for a in s.args {
             self.require_arg(a);
             wanted.push(a.value.clone());
         }
@@ -59,12 +107,12 @@ impl Ctx<'_> {
             ok &= mounted.is_some();
             mounts.extend(mounted);
         };
-        if let Some(cache) = &s.cache {
+        if let Some(cache) = s.cache {
             for (c, span) in items(cache) {
                 mount(self.cache(c, span));
             }
         }
-        if let Some(secret) = &s.secret {
+        if let Some(secret) = s.secret {
             for (c, span) in items(secret) {
                 mount(self.secret(c, span));
             }
@@ -92,18 +140,18 @@ impl Ctx<'_> {
                 required,
             })));
         }
-        if let Some(tmpfs) = &s.tmpfs {
+        if let Some(tmpfs) = s.tmpfs {
             for (t, span) in items(tmpfs) {
                 mount(self.tmpfs(t, span));
             }
         }
-        if let Some(binds) = &s.mount {
+        if let Some(binds) = s.mount {
             for (m, span) in spec::items(binds) {
                 mount(self.bind(m, span));
             }
         }
         let network = self.keyword(
-            &s.network,
+            s.network,
             "network mode",
             &[
                 ("default", Network::Default),
@@ -112,7 +160,7 @@ impl Ctx<'_> {
             ],
         );
         let security = self.keyword(
-            &s.security,
+            s.security,
             "security mode",
             &[
                 ("sandbox", Security::Sandbox),

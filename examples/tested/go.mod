@@ -1,0 +1,3 @@
+module stagefile.example/greet
+
+go 1.19
