@@ -95,10 +95,7 @@ pub(super) fn assemble(
                     for m in &mut r.mounts {
                         match m {
                             RunMount::Bind(BindMount { from, .. }) => renumber(from),
-                            RunMount::Cache(CacheMount {
-                                from: Some((from, _)),
-                                ..
-                            }) => renumber(from),
+                            RunMount::Cache(c) => c.base_mut().into_iter().for_each(renumber),
                             _ => {}
                         }
                     }
@@ -156,6 +153,7 @@ pub(super) fn assemble(
     }
     Plan {
         target: position[target],
+        export_caches: false,
         stages,
         images: images.into_iter().collect(),
         context_paths: context.map(|s| s.into_iter().collect()),
