@@ -114,3 +114,6 @@ pub(super) fn check_exports(stages: &[StagePlan]) -> Vec<Diagnostic> {
     }
     diags
 }
+
+#[cfg(test)]
+mod tests;
