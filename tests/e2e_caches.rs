@@ -90,7 +90,10 @@ stages:
 
     let saved = TempDir::new("e2e-caches-saved");
     let dest = saved.path().join("caches");
-    export(&build, "app.caches", &dest, &[]).success();
+    // `--no-cache`: the step runs again in the export's own build, so the test does not
+    // depend on the engine keeping the cache between builds (its garbage collector may
+    // drop an unused cache mount when the disk runs low).
+    export(&build, "app.caches", &dest, &["--no-cache"]).success();
     assert_eq!(
         fs::read_to_string(dest.join(&token).join("saved")).unwrap(),
         format!("{token}\n")
@@ -195,4 +198,37 @@ stages:
     let failed = both.run_with(&["--target", "app"]).failure();
     failed.assert_names_line(&[line_of(&both.stagefile_text(), "seed: warm")]);
     failed.assert_output_contains("`seed` or `from`, not both");
+}
+
+#[test]
+fn the_caches_target_as_an_image_seeds_a_build_through_docker_image() {
+    if !engine_enabled() {
+        return;
+    }
+    let token = unique("e2e-seed-image");
+    let writer = Build::new().stagefile(&format!(
+        "\
+stages:
+  app:
+    from: busybox:1.35
+    steps:
+      - run: echo {token} > /c/from-image
+        cache: {{ target: /c, id: {token} }}
+"
+    ));
+    // `--load -t TAG`: the caches as an image in the engine's store.
+    let exported = writer.run_with(&["--target", "app.caches"]).success();
+    let reader = Build::new().stagefile(&format!(
+        "\
+stages:
+  app:
+    from: busybox:1.35
+    steps:
+      - run: cat /c/from-image > /seen
+        cache: {{ target: /c, id: {token}, seed: 'docker-image://{}' }}
+",
+        exported.image.tag
+    ));
+    let built = reader.run_with(&["--target", "app"]).success();
+    assert_eq!(built.image.run_ok(&["cat", "/seen"]), format!("{token}\n"));
 }
