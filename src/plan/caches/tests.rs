@@ -299,3 +299,17 @@ stages:
     // Only the generated target cares.
     assert!(compile(src.as_bytes(), &opts(None, &[]), &Default::default()).is_ok());
 }
+
+#[test]
+fn the_caches_target_is_not_an_image_run_as_root() {
+    let src =
+        "stages:\n  a:\n    from: busybox:1.35\n    steps:\n      - run: make\n        cache: /c\n";
+    let root_user = |target: &str| {
+        let (file, plan) = crate::compile::plan(src.as_bytes(), &opts(Some(target), &[])).unwrap();
+        crate::compile::warnings(&file, &plan, src.as_bytes())
+            .iter()
+            .any(|d| d.rule() == Some("RootUser"))
+    };
+    assert!(root_user("a"));
+    assert!(!root_user("a.caches"));
+}
