@@ -112,6 +112,10 @@ fn secrets(file: &Stagefile, out: &mut Vec<Finding>) {
 }
 
 fn root_user(file: &Stagefile, plan: &Plan, out: &mut Vec<Finding>) {
+    // A `<stage>.caches` result is a folder of caches, not an image anyone runs.
+    if plan.export_caches {
+        return;
+    }
     // Walk the target's chain of stage bases: any `user` on it is inherited.
     let mut i = plan.target;
     loop {

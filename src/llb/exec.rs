@@ -19,6 +19,9 @@ pub struct ExecMount {
 #[derive(Clone, Debug)]
 pub enum MountKind {
     Bind,
+    /// A writable bind whose content after the command is an output of the op: the
+    /// first such mount (by destination) is [`Output::nth`]`(1)` of the result.
+    Output,
     Cache {
         id: String,
         sharing: CacheSharing,
@@ -144,6 +147,7 @@ impl Exec {
             ..Default::default()
         }];
         // Stable order: by destination, with secrets and ssh last, as BuildKit's Go client does.
+        let mut outputs = 0;
         let mut extra = self.mounts;
         extra.sort_by_key(|m| {
             (
@@ -168,6 +172,11 @@ impl Exec {
                     if !m.readonly {
                         meta = meta.cap("exec.mount.bind.readwrite-nooutput");
                     }
+                }
+                MountKind::Output => {
+                    outputs += 1;
+                    pm.output = outputs;
+                    pm.readonly = false;
                 }
                 MountKind::Cache { id, sharing } => {
                     meta = meta.cap("exec.mount.cache").cap("exec.mount.cache.sharing");

@@ -131,6 +131,17 @@ fn vertex(kind: Kind, inputs: Vec<Output>, platform: Option<pb::Platform>, meta:
     }
 }
 
+impl Output {
+    /// Another result of the same vertex: an exec op's output mount (see
+    /// [`MountKind::Output`]).
+    pub fn nth(&self, index: i64) -> Output {
+        Output {
+            vertex: self.vertex.clone(),
+            index,
+        }
+    }
+}
+
 /// Wraps a `Definition` made elsewhere (e.g. a client's `input:` context) as an output.
 /// `None` when it is empty (scratch) or malformed.
 pub fn from_definition(def: pb::Definition) -> Option<Output> {

@@ -8,6 +8,7 @@
 
 mod add;
 mod budget;
+mod caches;
 mod config;
 mod env;
 mod files;
@@ -84,6 +85,8 @@ struct Lowering<'a> {
     proxy: Option<llb::ProxyEnv>,
     /// `run` tests, lowered once every stage is.
     pending: Vec<test_entry::PendingRun>,
+    /// For a `<stage>.caches` target: each cache's last use, by its directory there.
+    caches: BTreeMap<String, caches::Use>,
 }
 
 /// What the lowering of every step works on: the stage's filesystem and image config so
@@ -118,6 +121,7 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         graph_bytes: 0,
         proxy: proxy::proxy_env(&plan.proxy),
         pending: Vec::new(),
+        caches: BTreeMap::new(),
     };
     let mut config_users = vec![0; plan.stages.len()];
     config_users[plan.target] += 1;
@@ -149,8 +153,13 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         return Err(crate::plan::capped(cx.diags));
     }
     let target = cx.results.swap_remove(plan.target);
-    let fs = target.fs;
+    let mut fs = target.fs;
     let mut image = target.image.expect("the target's config is kept for it");
+    if plan.export_caches {
+        let stage = &plan.stages[plan.target];
+        fs = cx.export_caches(fs.as_ref(), &stage.name);
+        image = Image::scratch(&stage.platform);
+    }
     image.set_platform(&plan.stages[plan.target].platform);
     if !plan.labels.is_empty() {
         let labels = image.config.labels.get_or_insert_with(BTreeMap::new);

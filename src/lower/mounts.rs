@@ -31,8 +31,31 @@ impl Lowering<'_> {
             Sharing::Locked => llb::CacheSharing::Locked,
         };
         let seeded = c.mode.is_some() || c.uid.is_some() || c.gid.is_some();
+        let seed = c.seed.as_ref().and_then(|s| Some((s.from.as_ref()?, s)));
         let (source, selector) = match &c.from {
             Some((src, path)) => (self.source_fs(src, platform), selector(path)),
+            None if seed.is_some() => {
+                let (from, seed) = seed.expect("checked by the guard");
+                let base = self.source_fs(from, platform);
+                match selector(&seed.dir) {
+                    root if root.is_empty() => (base, root),
+                    dir => {
+                        // A seed without the cache's directory (nothing saved yet) must
+                        // not fail the build: the directory is made when it is missing.
+                        let mut op = FileOp::on(base);
+                        op.mkdir(MkDir {
+                            mode: c.mode.unwrap_or(0o755),
+                            owner: seeded.then(|| llb::Owner {
+                                user: Ident::Id(c.uid.unwrap_or(0)),
+                                group: Some(Ident::Id(c.gid.unwrap_or(0))),
+                            }),
+                            ..MkDir::new(dir.clone())
+                        });
+                        let name = format!("[internal] seed cache {} from {}", c.id, seed.name);
+                        (Some(op.done(Meta::named(name))), dir)
+                    }
+                }
+            }
             None if seeded => {
                 // Ownership and mode of a fresh cache come from a seed directory.
                 let mut op = FileOp::on(None);

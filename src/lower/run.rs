@@ -59,6 +59,7 @@ impl Lowering<'_> {
         };
         step.image
             .add_history(format!("{prefix}{shown} # stagefile"), false);
+        self.note_caches(&exec, run, step.line);
         step.fs = Some(exec.run(step.meta(&shown)));
     }
 }

@@ -91,10 +91,11 @@ pub(super) fn assemble(
         for m in &mut r.mounts {
             match m {
                 RunMount::Bind(BindMount { from, .. }) => renumber(from),
-                RunMount::Cache(CacheMount {
-                    from: Some((from, _)),
-                    ..
-                }) => renumber(from),
+                RunMount::Cache(c) => {
+                    if let Some(base) = c.base_mut() {
+                        renumber(base)
+                    }
+                }
                 _ => {}
             }
         }
@@ -168,6 +169,7 @@ pub(super) fn assemble(
     }
     Plan {
         target: position[target],
+        export_caches: false,
         stages,
         images: images.into_iter().collect(),
         context_paths: context.map(|s| s.into_iter().collect()),

@@ -4,6 +4,7 @@
 //! This room knows nothing of YAML syntax or gRPC; it speaks in spans and plain values.
 
 mod args;
+mod caches;
 mod config;
 mod content;
 mod env;
@@ -27,7 +28,9 @@ use vars::Scope;
 
 pub use crate::spec::Command;
 pub use env::EnvValue;
-pub use mounts::{BindMount, CacheMount, RunMount, SecretMount, SshMount, TmpfsMount};
+pub use mounts::{
+    BindMount, CacheMount, RunMount, SecretMount, Seed, SshMount, TmpfsMount, cache_key, usable_key,
+};
 pub use owner::{Id, Owner};
 pub use proxy::Proxy;
 pub use test_plan::{TestKind, TestPlan};
@@ -74,6 +77,9 @@ pub struct Plan {
     pub stages: Vec<StagePlan>,
     /// Index into `stages` of the stage whose result is returned.
     pub target: usize,
+    /// The target is `<stage>.caches`: the result is the content of every cache mount
+    /// the stages use, one directory each, instead of the stage's filesystem.
+    pub export_caches: bool,
     /// Distinct base images to resolve, with the platform each is needed for.
     pub images: Vec<(String, Platform)>,
     /// Paths of the build context that reachable steps read; `None` means all of it.
@@ -205,10 +211,7 @@ impl RunStep {
     fn sources(&self) -> impl Iterator<Item = &Source> {
         self.mounts.iter().filter_map(|m| match m {
             RunMount::Bind(BindMount { from, .. }) => Some(from),
-            RunMount::Cache(CacheMount {
-                from: Some((from, _)),
-                ..
-            }) => Some(from),
+            RunMount::Cache(c) => c.base(),
             _ => None,
         })
     }
@@ -372,7 +375,7 @@ fn plan_stages(
             Err(d) => diags.push(d),
         }
     }
-    let target = match select_target(file, opts, &names.list) {
+    let target = match select_target(file, opts, &names) {
         Ok(t) => Some(t),
         Err(d) => {
             diags.push(d);
@@ -382,7 +385,7 @@ fn plan_stages(
     if !diags.is_empty() {
         return Err(capped(diags));
     }
-    let target = target.expect("set when there are no diagnostics");
+    let (target, export_caches) = target.expect("set when there are no diagnostics");
     let roots: Vec<usize> = if every_stage {
         // The target first, then the rest from the end of the file: later stages tend
         // to need earlier ones, so each stage is visited once.
@@ -394,6 +397,14 @@ fn plan_stages(
     };
     let order = graph::build_order(&roots, &resolved).map_err(|d| vec![d])?;
     let mut plan = graph::assemble(file_labels, ignore, opts, resolved, &order, target);
+    let mut diags = caches::check_seeds(&plan.stages);
+    if export_caches {
+        plan.export_caches = true;
+        diags.extend(caches::check_exports(&plan.stages));
+    }
+    if !diags.is_empty() {
+        return Err(capped(diags));
+    }
     plan.warnings = unused_build_args(file, opts);
     plan.args = global;
     plan.proxy = Proxy::from_build_args(&opts.build_args);
@@ -524,20 +535,26 @@ fn global_scope(file: &Stagefile, opts: &BuildOptions) -> Result<Scope, Vec<Diag
     Ok(scope)
 }
 
+/// The target stage's index, and whether the generated `<stage>.caches` was asked for.
 fn select_target(
     file: &Stagefile,
     opts: &BuildOptions,
-    names: &[String],
-) -> Result<usize, Diagnostic> {
+    names: &StageNames,
+) -> Result<(usize, bool), Diagnostic> {
     let (wanted, span) = match (&opts.target, &file.target) {
         (Some(t), _) if !t.is_empty() => (
             t.clone(),
             file.target.as_ref().map_or(span_of(&file.stages), span_of),
         ),
         (_, Some(t)) => (t.value.clone(), span_of(t)),
-        _ => return Ok(names.len().saturating_sub(1)),
+        _ => return Ok((names.list.len().saturating_sub(1), false)),
     };
-    names.iter().position(|n| *n == wanted).ok_or_else(|| {
+    if let Some(stage) = caches::exported_stage(&wanted, names) {
+        return Ok((names.index(stage).expect("checked by exported_stage"), true));
+    }
+    let names = &names.list;
+    let found = names.iter().position(|n| *n == wanted);
+    found.map(|i| (i, false)).ok_or_else(|| {
         let d = Diagnostic::error(span, format!("target stage `{wanted}` is not defined"));
         match suggest(&wanted, names.iter().map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),

@@ -23,10 +23,56 @@ pub struct CacheMount {
     pub sharing: Sharing,
     /// The directory the cache starts from: a source and a path in it.
     pub from: Option<(Source, String)>,
+    /// `seed:`, the folder that travels between builds.
+    pub seed: Option<Seed>,
+    /// Where the mount is written, for errors that name two mounts of one cache.
+    pub span: Span,
     /// Mode and owner of a fresh cache's root.
     pub mode: Option<u32>,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+}
+
+impl CacheMount {
+    /// What the cache starts from: its `from`, or what its `seed` names.
+    pub fn base(&self) -> Option<&Source> {
+        match (&self.from, &self.seed) {
+            (Some((from, _)), _) => Some(from),
+            (None, Some(seed)) => seed.from.as_ref(),
+            (None, None) => None,
+        }
+    }
+
+    pub fn base_mut(&mut self) -> Option<&mut Source> {
+        match (&mut self.from, &mut self.seed) {
+            (Some((from, _)), _) => Some(from),
+            (None, Some(seed)) => seed.from.as_mut(),
+            (None, None) => None,
+        }
+    }
+}
+
+/// A cache's `seed`: a named context, a stage or an image whose `dir` the cache starts
+/// from, or nothing at all (the name is none of these: the cache starts empty).
+#[derive(Debug)]
+pub struct Seed {
+    /// The name as written (expanded); every mount of one cache must give the same.
+    pub name: String,
+    pub from: Option<Source>,
+    /// The directory inside it: `source`, else `/<key>` (see [`cache_key`]).
+    pub dir: String,
+    pub span: Span,
+}
+
+/// The directory a cache has in a seed and in a `<stage>.caches` result: its id without
+/// leading or trailing `/`, every other `/` turned into `-` (`/go/pkg/mod` → `go-pkg-mod`).
+pub fn cache_key(id: &str) -> String {
+    id.trim_matches('/').replace('/', "-")
+}
+
+/// A key that cannot be a directory of its own (`/`, `.`, `..`).
+pub fn usable_key(key: &str) -> bool {
+    !matches!(key, "" | "." | "..")
 }
 
 #[derive(Debug)]
@@ -108,6 +154,10 @@ impl Ctx<'_> {
             }
             None => None,
         };
+        let seed = match &c.seed {
+            Some(name) => Some(self.seed(name, c, &id, source.clone())?),
+            None => None,
+        };
         let from = c.from.as_ref().map(|f| {
             let src = self.source(f, None, false);
             (src, source.unwrap_or_else(|| "/".to_owned()))
@@ -121,10 +171,48 @@ impl Ctx<'_> {
             id,
             sharing,
             from,
+            seed,
+            span,
             mode,
             uid: c.uid.as_ref().map(|u| u.value),
             gid: c.gid.as_ref().map(|g| g.value),
         }))
+    }
+
+    /// A cache's `seed`: refused beside `from`; its directory is `source` or `/<key>`.
+    fn seed(
+        &mut self,
+        name: &Spanned<String>,
+        c: &spec::CacheSpec,
+        id: &str,
+        source: Option<String>,
+    ) -> Option<Seed> {
+        let span = span_of(name);
+        if c.from.is_some() {
+            return self.fail(
+                Diagnostic::error(span, "a cache has `seed` or `from`, not both")
+                    .with_help("`seed` names a folder that travels between builds, `from` a stage whose files start the cache; keep one"),
+            );
+        }
+        let text = self.expand(name)?;
+        let key = cache_key(id);
+        let dir = match source {
+            Some(dir) => dir,
+            None if usable_key(&key) => format!("/{key}"),
+            None => {
+                return self.fail(
+                    Diagnostic::error(span, format!("cache id `{}` gives no directory name to seed it from", shorten(id).escape_debug()))
+                        .with_help("give the cache an `id` with a name in it, or the seed's directory as `source`"),
+                );
+            }
+        };
+        let from = self.seed_source(&text, span);
+        Some(Seed {
+            name: text,
+            from,
+            dir,
+            span,
+        })
     }
 
     pub(super) fn secret(&mut self, c: &spec::SecretSpec, span: Span) -> Option<RunMount> {

@@ -271,6 +271,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// What a cache's `seed` names: a named context, else a stage, else an image written
+    /// `docker-image://REF`; else nothing, and the cache starts empty (a first CI run).
+    pub(super) fn seed_source(&mut self, name: &str, span: Span) -> Option<Source> {
+        if let Some(named) = self.named_contexts.get(name) {
+            return Some(named.clone());
+        }
+        if let Some(i) = self.names.index(name) {
+            self.edges.push((i, span));
+            return Some(Source::Stage(i));
+        }
+        let image = name.strip_prefix("docker-image://")?;
+        match named_context(name) {
+            Ok(source) => Some(source),
+            Err(msg) => self.fail(
+                Diagnostic::error(span, msg)
+                    .with_help(format!("`{image}` is not an image reference")),
+            ),
+        }
+    }
+
     fn step(&mut self, step: &Spanned<Step>) -> Option<StepPlan> {
         let s = &step.value;
         let span = span_of(step);

@@ -197,7 +197,11 @@ pub struct CacheSpec {
     pub sharing: Option<Spanned<String>>,
     /// A stage, image or named context whose files seed a new cache (expanded).
     pub from: Option<Spanned<String>>,
-    /// The directory of `from` used as the seed; default `/` (expanded).
+    /// A cache folder that travels: a named context of this name, else a stage, else
+    /// `docker-image://REF`; its `/<id>` directory (`/` turned to `-`) seeds the cache.
+    /// A name that is none of these seeds nothing: the cache starts empty (expanded).
+    pub seed: Option<Spanned<String>>,
+    /// The directory of `from` (default `/`) or `seed` (default `/<id>`) used as the seed (expanded).
     pub source: Option<Spanned<String>>,
     /// Octal mode of a new cache's directory; default `0755`.
     pub mode: Option<Spanned<Text>>,
@@ -214,6 +218,7 @@ impl FromShorthand for CacheSpec {
             id: None,
             sharing: None,
             from: None,
+            seed: None,
             source: None,
             mode: None,
             uid: None,

@@ -131,10 +131,12 @@ pub fn durations(output: &str) -> Vec<(String, f64)> {
         };
         let Ok(id) = id.parse::<u32>() else { continue };
         names.entry(id).or_insert_with(|| text.to_owned());
-        if let Some(time) = text.strip_prefix("DONE ").and_then(|t| t.strip_suffix('s')) {
-            if let Ok(time) = time.trim().parse::<f64>() {
-                seconds.insert(id, time);
-            }
+        if let Some(Ok(time)) = text
+            .strip_prefix("DONE ")
+            .and_then(|t| t.strip_suffix('s'))
+            .map(|t| t.trim().parse::<f64>())
+        {
+            seconds.insert(id, time);
         }
     }
     seconds
