@@ -57,7 +57,8 @@ stages:
     );
     // Without the named context the include fails at its line.
     let missing = build.run().failure();
-    missing.assert_output_contains("Stagefile:2:");
+    // The syntax line is line 1: the entry is on line 3.
+    missing.assert_output_contains("Stagefile:3:12: cannot read `lib/greeter.yaml`");
     missing.assert_output_contains("shared");
 }
 
