@@ -64,7 +64,7 @@ goal_7() {
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for ex in "$ROOT"/examples/*/Stagefile; do
     name=$(basename "$(dirname "$ex")")
-    # An example of a feature (examples/tested) has no Dockerfile twin to compare with.
+    # An example of a feature (examples/tested, examples/include) has no Dockerfile twin to compare with.
     [[ -f $ROOT/examples/$name/Dockerfile ]] || continue
     [[ -n ${EXAMPLE_SOURCE[$name]:-} ]] ||
       fail "examples/$name has no source to edit named in hack/bench-examples.sh"

@@ -1,7 +1,12 @@
 //! The offline commands: `check`, `llb`, `outline` and `expand`.
 
+mod includes;
+
+pub use includes::Dirs;
+
 use crate::compile;
 use crate::diag::{Diagnostic, Span};
+use crate::include::Files;
 use crate::llb::SourceMap;
 use crate::lower::{self, LowerOptions};
 use crate::plan::BuildOptions;
@@ -82,35 +87,61 @@ fn report(name: &str, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
     }
 }
 
-/// The options and the file, or the exit code of the error already printed.
+/// Each diagnostic's code frame in its own file, then the count of errors.
+fn report_in(files: &Files, diags: &[Diagnostic]) -> ExitCode {
+    if files.len() == 1 {
+        return report(&files.main().name, &files.main().data, diags);
+    }
+    for d in diags {
+        eprintln!("{}", files.render(d));
+    }
+    let name = &files.main().name;
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "{name}: {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The options, the Stagefile and the files it includes, or the exit code of the error
+/// already printed.
 fn load<'a>(
     file: &Path,
     opts: &'a Result<BuildOptions, String>,
-) -> Result<(&'a BuildOptions, Input), ExitCode> {
+    dirs: &Dirs,
+) -> Result<(&'a BuildOptions, Files), ExitCode> {
     let opts = opts.as_ref().map_err(|e| fail(e))?;
-    Ok((opts, read(file)?))
+    let Input { name, bytes } = read(file)?;
+    let files = includes::gather(&name, &bytes, file, dirs)
+        .map_err(|(files, diags)| report_in(&files, &diags))?;
+    Ok((opts, files))
 }
 
-pub fn check(file: &Path, opts: &Result<BuildOptions, String>) -> ExitCode {
-    let (opts, input) = match load(file, opts) {
+pub fn check(file: &Path, opts: &Result<BuildOptions, String>, dirs: &Dirs) -> ExitCode {
+    let (opts, files) = match load(file, opts, dirs) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let Input { name, bytes } = &input;
-    match compile::check(bytes, opts) {
+    let (name, bytes) = (&files.main().name, &files.main().data);
+    match compile::check_files(&files, opts) {
         Ok((parsed, plan)) => {
             let warnings = compile::warnings(&parsed, &plan, bytes);
             if let Some(failure) = compile::lint_failure(&plan, &warnings) {
-                return report(name, bytes, &failure);
+                return report_in(&files, &failure);
             }
-            report(name, bytes, &warnings);
+            report_in(&files, &warnings);
             let target = &plan.stages[plan.target].name;
             let n = plan.stages.len();
             let stages = if n == 1 { "stage" } else { "stages" };
             println!("{name}: ok ({n} {stages} to build for target `{target}`)");
             ExitCode::SUCCESS
         }
-        Err(diags) => report(name, bytes, &diags),
+        Err(diags) => report_in(&files, &diags),
     }
 }
 
@@ -127,19 +158,19 @@ fn ignore_files(file: &Path, context: &Path) -> (Option<Vec<u8>>, Option<Vec<u8>
 
 pub fn llb(
     file: &Path,
-    context: &Path,
     opts: &Result<BuildOptions, String>,
+    dirs: &Dirs,
     dump: bool,
     tests: bool,
 ) -> ExitCode {
-    let (opts, input) = match load(file, opts) {
+    let context = dirs.context.as_path();
+    let (opts, files) = match load(file, opts, dirs) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let Input { name, bytes } = &input;
-    let (parsed, plan) = match compile::plan(bytes, opts) {
+    let (parsed, plan) = match compile::plan_files(&files, opts) {
         Ok(planned) => planned,
-        Err(diags) => return report(name, bytes, &diags),
+        Err(diags) => return report_in(&files, &diags),
     };
     // No lint here: `llb` prints the graph, and `check` or the build judge the file.
     let _ = parsed;
@@ -149,16 +180,14 @@ pub fn llb(
         _ => STDIN_NAME.to_owned(),
     };
     let lower_opts = LowerOptions {
-        source: Some(SourceMap {
-            filename: &filename,
-            data: bytes,
-        }),
+        source: Some(SourceMap::one(&filename, &files.main().data)),
+        more_sources: files.named_data().split_off(1),
         excludes: crate::ignore::excludes(beside.as_deref(), in_context.as_deref(), &plan),
         ..Default::default()
     };
     match lower::lower(&plan, &lower_opts) {
         Ok(lowered) => {
-            report(name, bytes, &lowered.warnings);
+            report_in(&files, &lowered.warnings);
             let out = if tests {
                 let list: Vec<serde_json::Value> = lowered
                     .tests
@@ -189,31 +218,36 @@ pub fn llb(
                 Err(e) => fail(&format!("cannot write the definition: {e}")),
             }
         }
-        Err(diags) => report(name, bytes, &diags),
+        Err(diags) => report_in(&files, &diags),
     }
 }
 
-pub fn outline(file: &Path, opts: &Result<BuildOptions, String>, json: bool) -> ExitCode {
-    let (opts, input) = match load(file, opts) {
+pub fn outline(
+    file: &Path,
+    opts: &Result<BuildOptions, String>,
+    dirs: &Dirs,
+    json: bool,
+) -> ExitCode {
+    let (opts, files) = match load(file, opts, dirs) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let Input { name, bytes } = &input;
-    match compile::plan(bytes, opts) {
+    let bytes = &files.main().data;
+    match compile::plan_files(&files, opts) {
         Ok((parsed, plan)) => {
             if json {
                 let both = serde_json::json!({
-                    "targets": crate::outline::targets(&parsed, bytes),
+                    "targets": crate::outline::targets_in(&parsed, &files),
                     "outline": crate::outline::outline(&parsed, &plan, bytes),
                     "tests": crate::outline::tests(&plan),
                 });
                 println!("{}", serde_json::to_string_pretty(&both).expect("json"));
             } else {
-                print!("{}", crate::outline::render(&parsed, &plan));
+                print!("{}", crate::outline::render_in(&parsed, &plan, &files));
             }
             ExitCode::SUCCESS
         }
-        Err(diags) => report(name, bytes, &diags),
+        Err(diags) => report_in(&files, &diags),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The pure compiler entry points: bytes and options in, plan or LLB out.
 
 use crate::diag::{Diagnostic, Severity};
+use crate::include::Files;
 use crate::lower::{self, LowerOptions, Lowered};
-use crate::plan::{self, BuildOptions, Plan};
+use crate::plan::{self, BuildOptions, Included, Plan};
 use crate::spec::{self, Stagefile};
 
 /// Parses and plans a Stagefile; the plan names the base images to resolve and carries
@@ -31,6 +32,77 @@ fn plan_parsed(
             Err(diags)
         }
         (Err(diags), Ok(_)) | (Ok(_), Err(diags)) => Err(diags),
+    }
+}
+
+/// `plan` of a Stagefile and the files it includes (`files`, gathered by the caller).
+/// Without included files it is `plan` of the Stagefile.
+pub fn plan_files(
+    files: &Files,
+    opts: &BuildOptions,
+) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    let data = &files.main().data;
+    if files.len() == 1 {
+        return plan(data, opts);
+    }
+    let (file, included) = parse_all(files)?;
+    let text = String::from_utf8_lossy(data);
+    let lint = crate::lint::control::read(&file, &text, &opts.build_args);
+    match (plan::plan_with(&file, &included, opts, false), lint) {
+        (Ok(mut plan), Ok((control, warnings))) => {
+            plan.lint = control;
+            plan.warnings.extend(warnings);
+            Ok((file, plan))
+        }
+        (Err(mut diags), Err(more)) => {
+            diags.extend(more);
+            Err(diags)
+        }
+        (Err(diags), Ok(_)) | (Ok(_), Err(diags)) => Err(diags),
+    }
+}
+
+/// `check` of a Stagefile and the files it includes.
+pub fn check_files(
+    files: &Files,
+    opts: &BuildOptions,
+) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    if files.len() == 1 {
+        return check(&files.main().data, opts);
+    }
+    let everything = {
+        let (file, included) = parse_all(files)?;
+        plan::plan_with(&file, &included, opts, true)
+            .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()))
+    };
+    match (plan_files(files, opts), everything) {
+        (Ok(planned), Ok(())) => Ok(planned),
+        (Ok(_), Err(diags)) => Err(diags),
+        (Err(mut diags), everything) => {
+            for d in everything.err().into_iter().flatten() {
+                if !diags.contains(&d) {
+                    diags.push(d);
+                }
+            }
+            Err(diags)
+        }
+    }
+}
+
+/// Every file of the build parsed, each with its id in its spans; all their errors.
+pub fn parse_all(files: &Files) -> Result<(Stagefile, Included<'_>), Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let main = spec::parse(&files.main().data).map_err(|d| diags.extend(d));
+    let mut parsed = Vec::new();
+    for (id, file, _) in files.included() {
+        match spec::parse_in(&file.data, id) {
+            Ok(f) => parsed.push((id, f)),
+            Err(d) => diags.extend(d),
+        }
+    }
+    match main {
+        Ok(main) if diags.is_empty() => Ok((main, Included::new(files, parsed))),
+        _ => Err(diags),
     }
 }
 

@@ -12,6 +12,9 @@ pub struct Span {
     pub column: u32,
     /// Length of the highlighted token in characters (0 when unknown).
     pub len: u32,
+    /// Which file of the build: 0 is the Stagefile, others index the files it includes
+    /// (see `include::Files`).
+    pub file: u32,
 }
 
 impl Span {
@@ -19,10 +22,21 @@ impl Span {
         line: 0,
         column: 0,
         len: 0,
+        file: 0,
     };
 
     pub fn new(line: u32, column: u32, len: u32) -> Self {
-        Span { line, column, len }
+        Span {
+            line,
+            column,
+            len,
+            file: 0,
+        }
+    }
+
+    /// The same place, in file `file` of the build.
+    pub fn in_file(self, file: u32) -> Self {
+        Span { file, ..self }
     }
 
     pub fn is_known(&self) -> bool {
@@ -70,6 +84,12 @@ pub enum Limit {
     GraphSize,
     /// How many errors one check reports.
     Errors,
+    /// How deep `include` nests.
+    IncludeDepth,
+    /// How many files `include` reads.
+    IncludeFiles,
+    /// How many bytes the included files hold together.
+    IncludeBytes,
 }
 
 impl Code {
@@ -99,6 +119,9 @@ impl Limit {
             Limit::ExposedPorts => "TooManyPorts",
             Limit::GraphSize => "GraphTooLarge",
             Limit::Errors => "TooManyErrors",
+            Limit::IncludeDepth => "IncludesTooDeep",
+            Limit::IncludeFiles => "TooManyIncludes",
+            Limit::IncludeBytes => "IncludesTooLarge",
         }
     }
 }

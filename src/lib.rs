@@ -10,6 +10,7 @@ pub mod diag;
 pub mod gateway;
 pub mod ignore;
 pub mod image;
+pub mod include;
 pub mod lint;
 pub mod llb;
 pub mod lower;

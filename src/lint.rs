@@ -159,6 +159,7 @@ fn unpinned(file: &Stagefile, out: &mut Vec<Finding>) {
         let from = stage.from.value.as_str();
         if from == "scratch"
             || stage_names.contains(&from)
+            || crate::include::is_included_stage(file, from)
             || from.contains('$')
             || from.contains('@')
         {

@@ -43,6 +43,9 @@ enum Cmd {
         file: PathBuf,
         #[command(flatten)]
         build: BuildArgs,
+        /// The build context, where the files the Stagefile includes are read from.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        context: PathBuf,
     },
     /// Print the LLB definition (protobuf, as `buildctl build` reads it) for a Stagefile.
     ///
@@ -54,7 +57,8 @@ enum Cmd {
         #[command(flatten)]
         build: BuildArgs,
         /// The build context the definition will be built with (`buildctl --local
-        /// context=DIR`): its `.dockerignore` filters what the client sends.
+        /// context=DIR`): its `.dockerignore` filters what the client sends, and the
+        /// files the Stagefile includes are read from it.
         #[arg(long, value_name = "DIR", default_value = ".")]
         context: PathBuf,
         /// Print a readable JSON dump of the ops instead of protobuf bytes.
@@ -71,6 +75,9 @@ enum Cmd {
         file: PathBuf,
         #[command(flatten)]
         build: BuildArgs,
+        /// The build context, where the files the Stagefile includes are read from.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        context: PathBuf,
         /// Print BuildKit's JSON shapes (`targets` and `outline`) instead of a table.
         #[arg(long)]
         json: bool,
@@ -134,7 +141,11 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Cmd::Frontend => stagefile::gateway::run(),
-        Cmd::Check { file, build } => stagefile::cli::check(&file, &build.options()),
+        Cmd::Check {
+            file,
+            build,
+            context,
+        } => stagefile::cli::check(&file, &build.options(), &build.dirs(context)),
         Cmd::Expand { file } => stagefile::cli::expand(&file),
         Cmd::Init { dir, force, syntax } => stagefile::preset::init::run(&dir, force, &syntax),
         Cmd::Llb {
@@ -143,10 +154,13 @@ fn main() -> ExitCode {
             context,
             dump,
             tests,
-        } => stagefile::cli::llb(&file, &context, &build.options(), dump, tests),
-        Cmd::Outline { file, build, json } => {
-            stagefile::cli::outline(&file, &build.options(), json)
-        }
+        } => stagefile::cli::llb(&file, &build.options(), &build.dirs(context), dump, tests),
+        Cmd::Outline {
+            file,
+            build,
+            context,
+            json,
+        } => stagefile::cli::outline(&file, &build.options(), &build.dirs(context), json),
         Cmd::Convert {
             file,
             output,
@@ -161,6 +175,18 @@ fn main() -> ExitCode {
 }
 
 impl BuildArgs {
+    /// Where included files are read: the context, and named contexts given as directories.
+    fn dirs(&self, context: PathBuf) -> stagefile::cli::Dirs {
+        let named = self
+            .build_contexts
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(_, v)| !v.contains("://") && !v.starts_with("input:"))
+            .map(|(k, v)| (k.to_owned(), PathBuf::from(v)))
+            .collect();
+        stagefile::cli::Dirs { context, named }
+    }
+
     fn options(&self) -> Result<stagefile::plan::BuildOptions, String> {
         let mut opts = stagefile::plan::BuildOptions {
             target: self.target.clone(),

@@ -4,6 +4,7 @@
 //! json tags (`targets`, `sources`, `location`, … in lower case; a cache mount's `ID`).
 
 use crate::diag::Span;
+use crate::include::Files;
 use crate::plan::{CacheMount, Command, Plan, RunMount, SecretMount, SshMount, StepKind, TestKind};
 use crate::spec::{Stagefile, span_of};
 use base64::Engine;
@@ -46,6 +47,73 @@ pub fn targets(file: &Stagefile, data: &[u8]) -> Value {
         })
         .collect();
     json!({ "targets": targets, "sources": sources(data) })
+}
+
+/// `targets`, with the stages of the included files under their prefixed names, each
+/// located in its own file (its `sourceIndex`) and described with the file's name.
+pub fn targets_in(file: &Stagefile, files: &Files) -> Value {
+    let mut out = targets(file, &files.main().data);
+    if files.len() == 1 {
+        return out;
+    }
+    let Ok((_, included)) = crate::compile::parse_all(files) else {
+        return out;
+    };
+    let mut listed = Vec::new();
+    for (id, unit) in included.parsed() {
+        let prefix = included.prefix(*id);
+        for (name, stage) in unit.stages.value.iter() {
+            let mut loc = location(span_of(name));
+            loc["sourceIndex"] = json!(id);
+            let from = files.name(*id);
+            let description = match &stage.description {
+                Some(d) => format!("{} ({from})", d.value),
+                None => format!("from {from}"),
+            };
+            let mut t = json!({ "name": format!("{prefix}.{}", name.value), "base": stage.from.value, "location": loc, "description": description });
+            if let Some(p) = &stage.platform {
+                t["platform"] = json!(p.value);
+            }
+            listed.push(t);
+        }
+    }
+    if let Some(list) = out["targets"].as_array_mut() {
+        list.extend(listed);
+    }
+    out["sources"] = json!(
+        files
+            .named_data()
+            .iter()
+            .map(|(_, d)| base64::engine::general_purpose::STANDARD.encode(d))
+            .collect::<Vec<_>>()
+    );
+    out
+}
+
+/// `render`, with the included files' stages listed after the Stagefile's.
+pub fn render_in(file: &Stagefile, plan: &Plan, files: &Files) -> String {
+    if files.len() == 1 {
+        return render(file, plan);
+    }
+    let target = &plan.stages[plan.target].name;
+    let targets = targets_in(file, files);
+    let included = targets["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .skip(file.stages.value.len())
+        .map(|t| {
+            let mut name = t["name"].as_str().unwrap_or_default().to_owned();
+            if &name == target {
+                name.push_str(" (default)");
+            }
+            (
+                name,
+                t["description"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    render_with(file, plan, included)
 }
 
 /// A secret or ssh socket a step uses; `required` is left out when false, as BuildKit's
@@ -139,8 +207,13 @@ pub fn tests(plan: &Plan) -> Vec<Value> {
 
 /// The human-readable form of both, for `stagefile outline`.
 pub fn render(file: &Stagefile, plan: &Plan) -> String {
+    render_with(file, plan, Vec::new())
+}
+
+/// `render` with more rows of targets after the file's own.
+fn render_with(file: &Stagefile, plan: &Plan, more: Vec<(String, String)>) -> String {
     let target = &plan.stages[plan.target].name;
-    let rows: Vec<(String, &str)> = file
+    let mut rows: Vec<(String, String)> = file
         .stages
         .value
         .iter()
@@ -151,10 +224,14 @@ pub fn render(file: &Stagefile, plan: &Plan) -> String {
             }
             (
                 label,
-                stage.description.as_ref().map_or("", |d| d.value.as_str()),
+                stage
+                    .description
+                    .as_ref()
+                    .map_or(String::new(), |d| d.value.clone()),
             )
         })
         .collect();
+    rows.extend(more);
     let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(6) + 2;
     let mut out = format!("{:<width$}DESCRIPTION\n", "TARGET");
     for (label, desc) in rows {

@@ -24,6 +24,7 @@ fn reference() -> String {
 const SECTIONS: &[(&str, &str)] = &[
     ("", "## Top level"),
     ("CheckSpec", "### `check`"),
+    ("IncludeSpec", "### `include`"),
     ("Stage", "## Stage fields"),
     ("PresetKeys", "### `preset`"),
     ("Healthcheck", "### `healthcheck`"),

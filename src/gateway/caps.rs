@@ -126,10 +126,7 @@ mod tests {
     fn a_missing_source_cap_is_placed_at_the_step_that_reads_the_source() {
         let src = "stages:\n  app:\n    from: scratch\n    steps:\n      - add: https://example.com/r.git#v1\n        checksum: 9c8bac15d61fcb7172e2bb3d8f31753a53ee2e29\n";
         let opts = crate::lower::LowerOptions {
-            source: Some(crate::llb::SourceMap {
-                filename: "Stagefile",
-                data: src.as_bytes(),
-            }),
+            source: Some(crate::llb::SourceMap::one("Stagefile", src.as_bytes())),
             ..Default::default()
         };
         let lowered = crate::compile::compile(src.as_bytes(), &Default::default(), &opts).unwrap();

@@ -41,6 +41,42 @@ pub fn from_diagnostics(filename: &str, data: &[u8], diags: &[Diagnostic]) -> St
     }
 }
 
+/// `from_diagnostics` for a build with included files: each problem is framed in its own
+/// file and says where that file was included.
+pub fn located(files: &crate::include::Files, diags: &[Diagnostic]) -> Status {
+    let main = files.main();
+    if files.len() == 1 {
+        return from_diagnostics(&main.name, &main.data, diags);
+    }
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let shown = if errors.is_empty() {
+        diags.iter().collect()
+    } else {
+        errors
+    };
+    let mut message = shown
+        .iter()
+        .map(|d| files.one_line(d))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if shown.len() > 1 {
+        message = format!("{} problems in {}:\n{message}", shown.len(), main.name);
+    }
+    let details = shown
+        .iter()
+        .filter(|d| d.span.is_known())
+        .map(|d| {
+            let file = files.get(d.span.file);
+            source_detail(&file.name, &file.data, d.span.line)
+        })
+        .collect();
+    Status {
+        code: CODE_UNKNOWN,
+        message,
+        details,
+    }
+}
+
 /// A failure with no place in the Stagefile.
 pub fn plain(message: impl Into<String>) -> Status {
     Status {

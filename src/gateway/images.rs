@@ -19,8 +19,7 @@ pub(super) async fn resolve<E: Engine>(
     env: &Env,
     clock: &Clock,
     plans: &[crate::plan::Plan],
-    filename: &str,
-    data: &[u8],
+    files: &crate::include::Files,
 ) -> Result<BaseConfigs, Status> {
     let images: BTreeSet<&(String, Platform)> = plans.iter().flat_map(|p| &p.images).collect();
     let mut tasks = tokio::task::JoinSet::new();
@@ -52,10 +51,11 @@ pub(super) async fn resolve<E: Engine>(
             joined.map_err(|e| errors::plain(format!("resolving base images failed: {e}")))?;
         let response = answer.map_err(|e| {
             let mut status = errors::from_rpc(&format!("cannot load base image {}", key.0), &e);
-            if let Some(line) = from_line(&plans[0], &key.0) {
+            if let Some(at) = from_line(&plans[0], &key.0) {
+                let file = files.get(at.file);
                 status
                     .details
-                    .push(errors::source_detail(filename, data, line));
+                    .push(errors::source_detail(&file.name, &file.data, at.line));
             }
             status
         })?;
@@ -66,11 +66,11 @@ pub(super) async fn resolve<E: Engine>(
     Ok(configs)
 }
 
-/// The `from` line of the first stage built from this image.
-fn from_line(plan: &crate::plan::Plan, reference: &str) -> Option<u32> {
+/// The `from` of the first stage built from this image.
+fn from_line(plan: &crate::plan::Plan, reference: &str) -> Option<crate::diag::Span> {
     plan.stages
         .iter()
         .find(|s| matches!(&s.base, crate::plan::Source::Image(r) if r == reference))
-        .map(|s| s.from_span.line)
-        .filter(|line| *line > 0)
+        .map(|s| s.from_span)
+        .filter(|at| at.line > 0)
 }

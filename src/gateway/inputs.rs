@@ -68,7 +68,7 @@ pub(super) async fn read_definition<E: Engine>(
 
 /// Reads files from a client-side local through one local source filtered to `paths`:
 /// one transfer, then a `ReadFile` for each path (a missing one is an error of its own).
-async fn read_local<E: Engine>(
+pub(super) async fn read_local<E: Engine>(
     engine: &E,
     env: &Env,
     clock: &Clock,

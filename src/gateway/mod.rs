@@ -17,6 +17,7 @@ mod caps;
 mod engine;
 mod errors;
 mod images;
+mod includes;
 mod inputs;
 mod options;
 mod result;

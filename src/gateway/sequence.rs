@@ -45,9 +45,11 @@ pub(super) async fn build<E: Engine>(
         ))
     })?;
 
+    let files = super::includes::gather(engine, env, clock, &filename, &data).await?;
+
     if let Some(request) = env.opt("requestid").filter(|r| !r.is_empty()) {
-        return subrequest(request, &filename, &data, &opts).map_err(|d| match d {
-            Some(diags) => errors::from_diagnostics(&filename, &data, &diags),
+        return subrequest(request, &files, &opts).map_err(|d| match d {
+            Some(diags) => errors::located(&files, &diags),
             None => errors::plain(format!(
                 "the Stagefile frontend does not answer `{request}`; it answers {}",
                 SUBREQUESTS
@@ -68,12 +70,12 @@ pub(super) async fn build<E: Engine>(
             target_platform: platform.clone(),
             ..opts.clone()
         };
-        let (parsed, plan) = crate::compile::plan(&data, &opts)
-            .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        let (parsed, plan) =
+            crate::compile::plan_files(&files, &opts).map_err(|d| errors::located(&files, &d))?;
         if plans.is_empty() {
             warnings = crate::compile::warnings(&parsed, &plan, &data);
             if let Some(failure) = crate::compile::lint_failure(&plan, &warnings) {
-                return Err(errors::from_diagnostics(&filename, &data, &failure));
+                return Err(errors::located(&files, &failure));
             }
         }
         plans.push(plan);
@@ -83,12 +85,11 @@ pub(super) async fn build<E: Engine>(
         clock,
         enabled: caps.contains("gateway.warnings"),
         vertex: &load_vertex,
-        filename: &filename,
-        data: &data,
+        files: &files,
     };
     let ((), base_configs, inputs) = tokio::join!(
         warner.send(&warnings),
-        images::resolve(engine, env, clock, &plans, &filename, &data),
+        images::resolve(engine, env, clock, &plans, &files),
         client_inputs(engine, env, clock, &plans)
     );
     let base_configs = base_configs?;
@@ -102,10 +103,8 @@ pub(super) async fn build<E: Engine>(
         session_id: Some(env.session_id.clone()).filter(|s| !s.is_empty()),
         resolve_mode: env.opt("image-resolve-mode").map(str::to_owned),
         excludes,
-        source: Some(SourceMap {
-            filename: &filename,
-            data: &data,
-        }),
+        source: Some(SourceMap::one(&filename, &data)),
+        more_sources: files.named_data().split_off(1),
         base_configs,
         inputs,
         input_configs,
@@ -115,8 +114,7 @@ pub(super) async fn build<E: Engine>(
 
     let mut lowered_all = Vec::with_capacity(plans.len());
     for (n, plan) in plans.iter().enumerate() {
-        let lowered = lower::lower(plan, &lower_opts)
-            .map_err(|d| errors::from_diagnostics(&filename, &data, &d))?;
+        let lowered = lower::lower(plan, &lower_opts).map_err(|d| errors::located(&files, &d))?;
         // What lowering assumed (an `input:` context without a config) is the same for
         // every platform: said once.
         if n == 0 {
@@ -286,8 +284,7 @@ struct Warner<'a, E> {
     clock: &'a Clock,
     enabled: bool,
     vertex: &'a str,
-    filename: &'a str,
-    data: &'a [u8],
+    files: &'a crate::include::Files,
 }
 
 impl<E: Engine> Warner<'_, E> {
@@ -296,12 +293,13 @@ impl<E: Engine> Warner<'_, E> {
             return;
         }
         for w in warnings {
+            let file = self.files.get(w.span.file);
             let request = fe::WarnRequest {
                 digest: self.vertex.to_owned(),
                 level: 1,
-                short: w.one_line(self.filename).into_bytes(),
+                short: self.files.one_line(w).into_bytes(),
                 detail: w.help.iter().map(|h| h.clone().into_bytes()).collect(),
-                info: Some(errors::source_info(self.filename, self.data)),
+                info: Some(errors::source_info(&file.name, &file.data)),
                 ranges: vec![errors::line_range(w.span.line)],
                 ..Default::default()
             };

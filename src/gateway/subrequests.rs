@@ -24,10 +24,10 @@ pub(super) const SUBREQUESTS: &[(&str, &str)] = &[
 /// Answers a query: metadata only, no refs. `Err(None)` for an unknown query.
 pub(super) fn subrequest(
     request: &str,
-    filename: &str,
-    data: &[u8],
+    files: &crate::include::Files,
     opts: &crate::plan::BuildOptions,
 ) -> Result<fe::Result, Option<Vec<crate::diag::Diagnostic>>> {
+    let (filename, data) = (files.main().name.as_str(), files.main().data.as_slice());
     let mut result = fe::Result::default();
     let json = match request {
         "frontend.subrequests.describe" => {
@@ -48,11 +48,11 @@ pub(super) fn subrequest(
         }
         "frontend.targets" => {
             let file = crate::spec::parse(data).map_err(Some)?;
-            crate::outline::targets(&file, data)
+            crate::outline::targets_in(&file, files)
         }
-        "frontend.lint" => return Ok(lint(result, filename, data, opts)),
+        "frontend.lint" => return Ok(lint(result, filename, files, opts)),
         "frontend.outline" => {
-            let (file, plan) = crate::compile::plan(data, opts).map_err(Some)?;
+            let (file, plan) = crate::compile::plan_files(files, opts).map_err(Some)?;
             crate::outline::outline(&file, &plan, data)
         }
         _ => return Err(None),
@@ -65,10 +65,11 @@ pub(super) fn subrequest(
 fn lint(
     mut result: fe::Result,
     filename: &str,
-    data: &[u8],
+    files: &crate::include::Files,
     opts: &crate::plan::BuildOptions,
 ) -> fe::Result {
-    let body = match crate::compile::check(data, opts) {
+    let data = files.main().data.as_slice();
+    let body = match crate::compile::check_files(files, opts) {
         Err(diags) => serde_json::json!({
             "warnings": [],
             "sources": [lint_source(data)],

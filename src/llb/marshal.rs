@@ -15,6 +15,12 @@ pub struct SourceMap<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> SourceMap<'a> {
+    pub fn one(filename: &'a str, data: &'a [u8]) -> Self {
+        SourceMap { filename, data }
+    }
+}
+
 pub fn digest_of(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
@@ -23,6 +29,16 @@ pub fn digest_of(bytes: &[u8]) -> String {
 /// Ops are emitted inputs first, each once (identical ops share a digest), and the
 /// terminal op last, as BuildKit requires.
 pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definition {
+    marshal_with(root, source, &[])
+}
+
+/// `marshal` with further files after the Stagefile in the source map (`Meta::file` 1,
+/// 2, …: the files it includes).
+pub fn marshal_with(
+    root: Option<&Output>,
+    source: Option<&SourceMap>,
+    more: &[(&str, &[u8])],
+) -> pb::Definition {
     let Some(root) = root else {
         return pb::Definition::default();
     };
@@ -66,6 +82,12 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
         def.def.push(bytes);
         def.metadata.insert(digest.clone(), metadata(&v.meta));
         if let (Some((start, end)), Some(_)) = (v.meta.lines, source) {
+            // A file the map lacks cannot be shown; the Stagefile stands in.
+            let file = if (v.meta.file as usize) <= more.len() {
+                v.meta.file
+            } else {
+                0
+            };
             let range = pb::Range {
                 start: Some(pb::Position {
                     line: start as i32,
@@ -80,7 +102,7 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
                 digest,
                 pb::Locations {
                     locations: vec![pb::Location {
-                        source_index: 0,
+                        source_index: file as i32,
                         ranges: vec![range],
                     }],
                 },
@@ -110,12 +132,15 @@ pub fn marshal(root: Option<&Output>, source: Option<&SourceMap>) -> pb::Definit
     if let Some(src) = source {
         def.source = Some(pb::Source {
             locations,
-            infos: vec![pb::SourceInfo {
-                filename: src.filename.to_owned(),
-                data: src.data.to_vec(),
-                definition: None,
-                language: "Stagefile".to_owned(),
-            }],
+            infos: std::iter::once((src.filename, src.data))
+                .chain(more.iter().copied())
+                .map(|(filename, data)| pb::SourceInfo {
+                    filename: filename.to_owned(),
+                    data: data.to_vec(),
+                    definition: None,
+                    language: "Stagefile".to_owned(),
+                })
+                .collect(),
         });
     }
     def

@@ -17,7 +17,7 @@ pub use exec::{
     CacheSharing, Exec, ExecMount, MountKind, Network, ProxyEnv, SecretEnv, SecretMount, Security,
 };
 pub use file::{Copy, FileOp, Ident, MkDir, MkFile, Owner};
-pub use marshal::{SourceMap, buildkit_reencoding, digest_of, marshal};
+pub use marshal::{SourceMap, buildkit_reencoding, digest_of, marshal, marshal_with};
 pub use source::{Differ, Git, Http, Local, attr, image, local};
 
 /// A marshaled graph, as BuildKit receives it.
@@ -64,6 +64,8 @@ pub struct Meta {
     pub caps: BTreeSet<&'static str>,
     /// 1-based first and last line in the Stagefile, for source-mapped errors.
     pub lines: Option<(u32, u32)>,
+    /// Which file of the source map those lines are in (0: the Stagefile).
+    pub file: u32,
 }
 
 impl Meta {
@@ -78,6 +80,12 @@ impl Meta {
         if line > 0 {
             self.lines = Some((line, line));
         }
+        self
+    }
+
+    /// The lines are in file `file` of the source map.
+    pub fn in_file(mut self, file: u32) -> Self {
+        self.file = file;
         self
     }
 

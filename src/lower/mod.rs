@@ -39,6 +39,8 @@ pub struct LowerOptions<'a> {
     /// Exclude patterns for the build context (`.dockerignore` and `ignore`).
     pub excludes: Vec<String>,
     pub source: Option<SourceMap<'a>>,
+    /// The files the Stagefile includes, by id from 1, for the source map.
+    pub more_sources: Vec<(&'a str, &'a [u8])>,
     /// Resolved base image configs by (reference, platform); missing ones count as empty.
     pub base_configs: BTreeMap<(String, Platform), Image>,
     /// Graphs the client passed as `input:` contexts, and their image configs if given.
@@ -98,6 +100,8 @@ struct Step<'s> {
     /// `[stage k/n]`.
     prefix: String,
     line: u32,
+    /// The file of the build that line is in.
+    file: u32,
     no_cache: bool,
 }
 
@@ -106,6 +110,7 @@ impl Step<'_> {
     fn meta(&self, what: &str) -> Meta {
         Meta::named(format!("{} {what}", self.prefix))
             .at_line(self.line)
+            .in_file(self.file)
             .no_cache(self.no_cache)
     }
 }
@@ -185,7 +190,7 @@ pub fn lower(plan: &Plan, opts: &LowerOptions) -> Result<Lowered, Vec<Diagnostic
         }
         image.created = Some(stamp);
     }
-    let definition = llb::marshal(fs.as_ref(), opts.source.as_ref());
+    let definition = llb::marshal_with(fs.as_ref(), opts.source.as_ref(), &opts.more_sources);
     Ok(Lowered {
         definition,
         image,

@@ -52,7 +52,8 @@ impl Lowering<'_> {
             }
             Source::Image(r) => {
                 let meta = llb::Meta::named(format!("{} FROM {r}", prefix(1)))
-                    .at_line(stage.from_span.line);
+                    .at_line(stage.from_span.line)
+                    .in_file(stage.from_span.file);
                 let fs = self.image_source(r, platform, meta);
                 let image = self.opts.base_configs.get(&(r.clone(), platform.clone()));
                 if image.is_none() {
@@ -71,7 +72,13 @@ impl Lowering<'_> {
         if self.over_budget(stage.from_span) {
             return (fs, image, inherited);
         }
-        let mut stage_env = env::StageEnv::new(&self.plan.args, inherited);
+        let mut stage_env = env::StageEnv::new(
+            self.plan
+                .file_args
+                .get(&stage.span.file)
+                .unwrap_or(&self.plan.args),
+            inherited,
+        );
         for (k, v) in &stage.env {
             if let Some(v) = stage_env.stage_entry(k, v, &image) {
                 image.set_env(k, &v);
@@ -92,6 +99,7 @@ impl Lowering<'_> {
             platform,
             prefix: format!("[{}]", stage.name),
             line: stage.span.line,
+            file: stage.span.file,
             no_cache: stage.no_cache,
         };
         if let Some(w) = &stage.workdir {

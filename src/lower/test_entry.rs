@@ -99,6 +99,7 @@ impl Lowering<'_> {
                             platform: &platform,
                             prefix,
                             line: t.span.line,
+                            file: t.span.file,
                             no_cache: stage.no_cache,
                         };
                         self.run(&mut step, run, &env);
@@ -114,7 +115,11 @@ impl Lowering<'_> {
                     stage: stage.name.clone(),
                     name,
                     line: t.span.line,
-                    definition: llb::marshal(Some(&fs), self.opts.source.as_ref()),
+                    definition: llb::marshal_with(
+                        Some(&fs),
+                        self.opts.source.as_ref(),
+                        &self.opts.more_sources,
+                    ),
                 });
             }
         }

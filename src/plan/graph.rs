@@ -178,6 +178,7 @@ pub(super) fn assemble(
         warnings: Vec::new(),
         lint: Default::default(),
         args: Default::default(),
+        file_args: Default::default(),
         proxy: Default::default(),
     }
 }

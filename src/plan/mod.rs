@@ -10,6 +10,7 @@ mod content;
 mod env;
 mod graph;
 pub mod healthcheck;
+mod include;
 mod mounts;
 mod owner;
 pub mod ports;
@@ -95,6 +96,8 @@ pub struct Plan {
     /// The args and platform args with their values: what `env` values that refer to
     /// the inherited environment see besides it, when lowering expands them.
     pub args: Scope,
+    /// The same for each included file, by file id: its own args, not the Stagefile's.
+    pub file_args: BTreeMap<u32, Scope>,
     /// Docker's predefined proxy args given with `--build-arg`, for every `run` step.
     pub proxy: Proxy,
 }
@@ -308,22 +311,35 @@ pub struct FileStep {
 
 /// Resolves a parsed Stagefile into a build plan, or every problem found.
 pub fn plan(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
-    plan_stages(file, opts, false)
+    plan_stages(file, &Included::none(), opts, false)
 }
 
 /// Like `plan`, but the plan holds every stage, reachable from the target or not, so
 /// cycles and lowering problems anywhere in the file come to light (for `check`).
 pub fn plan_every_stage(file: &Stagefile, opts: &BuildOptions) -> Result<Plan, Vec<Diagnostic>> {
-    plan_stages(file, opts, true)
+    plan_stages(file, &Included::none(), opts, true)
 }
+
+/// `plan` (or `plan_every_stage`) of a Stagefile with the files it includes.
+pub fn plan_with(
+    file: &Stagefile,
+    included: &Included,
+    opts: &BuildOptions,
+    every_stage: bool,
+) -> Result<Plan, Vec<Diagnostic>> {
+    plan_stages(file, included, opts, every_stage)
+}
+
+pub use include::Included;
 
 fn plan_stages(
     file: &Stagefile,
+    included: &Included,
     opts: &BuildOptions,
     every_stage: bool,
 ) -> Result<Plan, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let names = stage_names(file, &mut diags);
+    let names = include::all_names(file, included, &mut diags);
     let global = match global_scope(file, opts) {
         Ok(scope) => scope,
         Err(mut d) => {
@@ -332,16 +348,36 @@ fn plan_stages(
             return Err(capped(diags));
         }
     };
+    let scopes = match include::scopes(file, included, &global, opts) {
+        Ok(scopes) => scopes,
+        Err(mut d) => {
+            diags.append(&mut d);
+            return Err(capped(diags));
+        }
+    };
 
     // Resolve every stage, reachable or not, so `check` reports problems anywhere.
+    // Included files' stages come first, each in its own file's scope and names.
     let mut resolved = Vec::new();
-    for (index, (name, stage)) in file.stages.value.iter().enumerate() {
-        if diags.len() >= MAX_ERRORS {
-            break;
-        }
-        match stage::resolve(index, name, stage, &names, &global, opts, &file.source) {
-            Ok(r) => resolved.push(r),
-            Err(mut d) => diags.append(&mut d),
+    let units = included
+        .units(&scopes)
+        .chain(std::iter::once((file, "", &global)));
+    let mut index = 0;
+    for (unit, prefix, scope) in units {
+        let within = stage::InFile {
+            source: &unit.source,
+            prefix,
+        };
+        for (name, stage) in unit.stages.value.iter() {
+            if diags.len() >= MAX_ERRORS {
+                break;
+            }
+            let name = include::prefixed(name, prefix);
+            match stage::resolve(index, &name, stage, &names, scope, opts, &within) {
+                Ok(r) => resolved.push(r),
+                Err(mut d) => diags.append(&mut d),
+            }
+            index += 1;
         }
     }
     if let Some(v) = &file.version
@@ -407,6 +443,7 @@ fn plan_stages(
     }
     plan.warnings = unused_build_args(file, opts);
     plan.args = global;
+    plan.file_args = included.scopes_by_file(scopes);
     plan.proxy = Proxy::from_build_args(&opts.build_args);
     Ok(plan)
 }
@@ -478,13 +515,14 @@ impl StageNames {
     }
 }
 
-fn stage_names(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> StageNames {
-    let list = stage_name_list(file, diags);
-    let mut index = std::collections::HashMap::with_capacity(list.len());
-    for (i, n) in list.iter().enumerate() {
-        index.entry(n.clone()).or_insert(i);
+impl StageNames {
+    fn from_list(list: Vec<String>) -> Self {
+        let mut index = std::collections::HashMap::with_capacity(list.len());
+        for (i, n) in list.iter().enumerate() {
+            index.entry(n.clone()).or_insert(i);
+        }
+        StageNames { list, index }
     }
-    StageNames { list, index }
 }
 
 fn stage_name_list(file: &Stagefile, diags: &mut Vec<Diagnostic>) -> Vec<String> {

@@ -22,10 +22,19 @@ pub(super) struct Resolved {
     pub test_edges: Vec<(usize, Span)>,
 }
 
+/// The file a stage is written in: its text, to place errors inside multi-line values,
+/// and the prefix its names take (`base` for `base.builder`; empty for the Stagefile).
+pub(crate) struct InFile<'a> {
+    pub source: &'a str,
+    pub prefix: &'a str,
+}
+
 pub(super) struct Ctx<'a> {
     names: &'a StageNames,
     /// The file's text, to place errors inside multi-line values.
     source: &'a str,
+    /// The prefix the file's own stage names take in the build.
+    prefix: &'a str,
     named_contexts: &'a BTreeMap<String, Source>,
     scope: Scope,
     /// Names that are args (user or platform), for passing the used ones to `run`.
@@ -43,11 +52,12 @@ pub(super) fn resolve(
     names: &StageNames,
     global: &Scope,
     opts: &BuildOptions,
-    source: &str,
+    within: &InFile,
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let mut cx = Ctx {
         names,
-        source,
+        source: within.source,
+        prefix: within.prefix,
         named_contexts: &opts.named_contexts,
         scope: global.clone(),
         arg_names: global.names().map(str::to_owned).collect(),
@@ -200,6 +210,28 @@ impl Ctx<'_> {
         }
     }
 
+    /// The stage a name written in this file refers to: its own stages (and those of
+    /// the files it includes) are named without the file's prefix.
+    pub(super) fn stage_index(&self, text: &str) -> Option<usize> {
+        if self.prefix.is_empty() {
+            self.names.index(text)
+        } else {
+            self.names.index(&format!("{}.{text}", self.prefix))
+        }
+    }
+
+    /// The stage names this file can write, for hints.
+    pub(super) fn own_names(&self) -> impl Iterator<Item = &str> {
+        let prefix = self.prefix;
+        self.names.list.iter().filter_map(move |n| {
+            if prefix.is_empty() {
+                Some(n.as_str())
+            } else {
+                n.strip_prefix(prefix)?.strip_prefix('.')
+            }
+        })
+    }
+
     /// Resolves a `from` value: a stage name, `scratch`, the context or an image.
     pub(super) fn source(
         &mut self,
@@ -222,7 +254,7 @@ impl Ctx<'_> {
         }) {
             return named.clone();
         }
-        if let Some(i) = self.names.index(&text) {
+        if let Some(i) = self.stage_index(&text) {
             if Some(i) == this {
                 self.diags.push(
                     Diagnostic::error(span, format!("stage `{text}` cannot be built from itself"))
@@ -242,16 +274,14 @@ impl Ctx<'_> {
         // A bare word that is not a stage is most likely a misspelt stage: an image
         // is written with a tag (`busybox:1.35`) or a path (`me/tool`).
         let bare = !text.contains([':', '/', '@']);
-        let near = bare
-            .then(|| suggest(&text, self.names.list.iter().map(String::as_str)))
-            .flatten();
+        let near = bare.then(|| suggest(&text, self.own_names())).flatten();
         if bare && (this.is_none() || near.is_some()) {
             let d = Diagnostic::error(span, format!("no stage is named `{text}`"));
             let context = || suggest(&text, self.named_contexts.keys().map(String::as_str));
             let d = match (near, context()) {
                 (Some(s), _) => d.with_help(format!("did you mean stage `{s}`? (for an image of that name, add a tag: `{text}:<tag>`)")),
                 (None, Some(c)) => d.with_help(format!("did you mean the named context `{c}`?")),
-                (None, None) => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", name_list(&self.names.list))),
+                (None, None) => d.with_help(format!("stages are: {}; for an image, add a tag: `{text}:<tag>`", name_list(&self.own_names().collect::<Vec<_>>()))),
             };
             self.diags.push(d);
             return Source::Scratch;
@@ -260,7 +290,7 @@ impl Ctx<'_> {
             Ok(r) => Source::Image(r),
             Err(msg) => {
                 let mut d = Diagnostic::error(span, msg);
-                if let Some(s) = suggest(&text, self.names.list.iter().map(String::as_str)) {
+                if let Some(s) = suggest(&text, self.own_names()) {
                     d = d.with_help(format!(
                         "no stage is named `{text}`; did you mean stage `{s}`?"
                     ));
@@ -277,7 +307,7 @@ impl Ctx<'_> {
         if let Some(named) = self.named_contexts.get(name) {
             return Some(named.clone());
         }
-        if let Some(i) = self.names.index(name) {
+        if let Some(i) = self.stage_index(name) {
             self.edges.push((i, span));
             return Some(Source::Stage(i));
         }

@@ -43,6 +43,16 @@ pub trait LineMap {
 thread_local! {
     static LINE_MAP: std::cell::RefCell<Option<std::rc::Rc<dyn LineMap>>> =
         const { std::cell::RefCell::new(None) };
+    /// The file id every span read is marked with (0: the Stagefile).
+    static FILE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `parse` with every span it reads marked as being in file `file` of the build.
+pub fn in_file<R>(file: u32, parse: impl FnOnce() -> R) -> R {
+    let previous = FILE.with(|f| f.replace(file));
+    let out = parse();
+    FILE.with(|f| f.set(previous));
+    out
 }
 
 /// Runs `parse` with every span it reads placed by `map` (text generated from a preset
@@ -56,10 +66,11 @@ pub fn with_line_map<R>(map: std::rc::Rc<dyn LineMap>, parse: impl FnOnce() -> R
 
 /// A span of the parsed text placed in the user's file (itself, without a line map).
 pub fn remap(span: Span) -> Span {
-    LINE_MAP.with(|m| match &*m.borrow() {
+    let placed = LINE_MAP.with(|m| match &*m.borrow() {
         Some(map) => map.place(span),
         None => span,
-    })
+    });
+    placed.in_file(FILE.with(std::cell::Cell::get))
 }
 
 /// The place a located value was read from.

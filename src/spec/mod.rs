@@ -14,7 +14,7 @@ pub use de::{
     Command, FromShorthand, LineMap, OneOrMany, OrderedMap, Short, Spanned, Text, items, span_of,
     unlocated,
 };
-pub use parse::{MAX_FILE_BYTES, expanded, parse, too_big};
+pub use parse::{MAX_FILE_BYTES, expanded, parse, parse_in, too_big};
 pub use position::within;
 pub use schema::schema;
 pub use test_entry::Test;
@@ -45,10 +45,41 @@ pub struct Stagefile {
     pub ignore: Vec<Spanned<String>>,
     /// Lint settings: rules to skip, and whether findings fail the build.
     pub check: Option<Spanned<CheckSpec>>,
+    /// Stagefiles whose stages this file uses as `<prefix>.<stage>`: a path in the build
+    /// context, or a mapping with `path`, `from`, `as` and `args`.
+    #[serde(default)]
+    pub include: Vec<Spanned<Short<IncludeSpec>>>,
     /// The text the file was read from, to place errors inside multi-line values.
     #[serde(skip)]
     #[schemars(skip)]
     pub source: String,
+}
+
+/// One included Stagefile: `include: [ci/base.yaml]` or the full form.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncludeSpec {
+    /// The file's path from the root of the build context, or of the named context `from`. Not expanded.
+    pub path: Spanned<String>,
+    /// A named context (`--build-context NAME=…`) to read the file from instead of the build context. Not expanded.
+    pub from: Option<Spanned<String>>,
+    /// The prefix of the file's stages (`<as>.<stage>`); default: the file name without its extension. Not expanded.
+    #[serde(rename = "as")]
+    pub prefix: Option<Spanned<String>>,
+    /// Values for the included file's `args` (expanded in this file); nothing else of this build's args reaches it.
+    #[serde(default)]
+    pub args: OrderedMap<Text>,
+}
+
+impl FromShorthand for IncludeSpec {
+    fn from_shorthand(s: String) -> Self {
+        IncludeSpec {
+            path: unlocated(s),
+            from: None,
+            prefix: None,
+            args: OrderedMap::default(),
+        }
+    }
 }
 
 /// Lint settings, as a Dockerfile's `# check=skip=…;error=true` line.

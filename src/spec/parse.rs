@@ -37,6 +37,20 @@ pub fn parse(bytes: &[u8]) -> Result<Stagefile, Vec<Diagnostic>> {
     Ok(file)
 }
 
+/// `parse` of file `file` of the build (0: the Stagefile, others: included files): every
+/// span, of the values and of the errors, is marked with it.
+pub fn parse_in(bytes: &[u8], file: u32) -> Result<Stagefile, Vec<Diagnostic>> {
+    super::de::in_file(file, || parse(bytes)).map_err(|diags| {
+        diags
+            .into_iter()
+            .map(|d| Diagnostic {
+                span: d.span.in_file(file),
+                ..d
+            })
+            .collect()
+    })
+}
+
 /// The text of a Stagefile's bytes: within the size limit, UTF-8, and not empty.
 fn checked_text(bytes: &[u8]) -> Result<&str, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {

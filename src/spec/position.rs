@@ -28,11 +28,7 @@ fn find(source: &str, scalar: Span, value: &str, offset: usize, piece: &str) -> 
     let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = source[..at].matches('\n').count() + 1;
     let column = source[line_start..at].chars().count() + 1;
-    Some(Span::new(
-        line as u32,
-        column as u32,
-        piece.chars().count() as u32,
-    ))
+    Some(Span::new(line as u32, column as u32, piece.chars().count() as u32).in_file(scalar.file))
 }
 
 /// The byte offset of a 1-based line and column (in characters).

@@ -48,7 +48,7 @@ impl Ctx<'_> {
     fn test_stage(&mut self, stage: &Spanned<String>, this: usize) -> Option<usize> {
         let span = span_of(stage);
         let name = self.expand(stage)?;
-        match self.names.index(&name) {
+        match self.stage_index(&name) {
             Some(i) if i == this => self.fail(
                 Diagnostic::error(span, format!("stage `{name}` cannot be its own test"))
                     .with_help("name another stage, e.g. one built `from` this one"),
@@ -59,11 +59,12 @@ impl Ctx<'_> {
             }
             None => {
                 let d = Diagnostic::error(span, format!("no stage is named `{name}`"));
-                let d = match suggest(&name, self.names.list.iter().map(String::as_str)) {
+                let own: Vec<String> = self.own_names().map(str::to_owned).collect();
+                let d = match suggest(&name, own.iter().map(String::as_str)) {
                     Some(s) => d.with_help(format!("did you mean stage `{s}`?")),
                     None => d.with_help(format!(
                         "a `stage` test names a stage of this file; stages are: {}",
-                        name_list(&self.names.list)
+                        name_list(&own)
                     )),
                 };
                 self.fail(d)
