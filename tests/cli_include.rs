@@ -123,3 +123,34 @@ fn llb_carries_each_file_as_a_source() {
     assert!(dump.contains("GREETING=hi"), "{dump}");
     assert!(dump.contains("[base.builder 2/2] RUN"), "{dump}");
 }
+
+#[test]
+fn an_included_files_tests_and_seeds_name_its_own_stages() {
+    let base = "args:\n  GREETING: x\nstages:\n  warm:\n    from: busybox:1.35\n  builder:\n    from: busybox:1.35\n    steps:\n      - run: touch /built\n        cache: {target: /root/cache, seed: warm}\n    tests:\n      - stage: check\n  check:\n    from: builder\n";
+    let out = Test::new("inc-tests", MAIN)
+        .file("ci/base.yaml", base)
+        .args(&["outline", "Stagefile"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("stage: base.check"), "{table}");
+
+    let out = Test::new("inc-tests-llb", MAIN)
+        .file("ci/base.yaml", base)
+        .args(&["llb", "--dump", "Stagefile"])
+        .run();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("seed cache /root/cache from warm"),
+        "the seed names the included file's own stage"
+    );
+
+    let out = Test::new("inc-tests-unknown", MAIN)
+        .file("ci/base.yaml", &base.replace("stage: check", "stage: chek"))
+        .args(&["check", "Stagefile"])
+        .run();
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("did you mean stage `check`?"), "{err}");
+    assert!(err.contains("--> ci/base.yaml:12:16"), "{err}");
+}
