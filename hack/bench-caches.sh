@@ -34,13 +34,12 @@ goal_8() {
   sed -i "1s|^# syntax=.*|# syntax=$IMAGE|" "$dir/Stagefile"
   grep -q 'seed: gocache' "$dir/Stagefile" || fail "examples/go seeds no cache from gocache"
 
-  log "cache travel: the previous CI run (fresh builder, build, export of the caches)"
+  # One build does both: the .caches target builds its stage first, then copies the caches.
+  log "cache travel: the previous CI run (fresh builder, build and export of the caches)"
   fresh_builder
-  build "$W/travel-previous.log" -t "$TAG-travel" -f "$dir/Stagefile" "$dir"
-  start=$EPOCHREALTIME
-  build "$W/travel-export.log" --target runtime.caches --output "type=local,dest=$cache" -f "$dir/Stagefile" "$dir"
+  build "$W/travel-previous.log" --target runtime.caches --output "type=local,dest=$cache" -f "$dir/Stagefile" "$dir"
   local export_s folder
-  export_s=$(calc "$EPOCHREALTIME - $start" 1)
+  export_s=$("$TOOL" durations "$W/travel-previous.log" | awk -F'\t' '$2 ~ /^\[runtime\.caches\] export cache/ { s += $1 } END { printf "%.1f", s }')
   folder=$(du -sb "$cache" | cut -f1)
   [[ -d $cache/root-.cache-go-build && -d $cache/go-pkg-mod ]] ||
     fail "the exported folder lacks root-.cache-go-build/ or go-pkg-mod/: $(find "$cache" -mindepth 1 -maxdepth 1 -printf "%f " )"
@@ -81,7 +80,7 @@ goal_8() {
     "$(ratio "$(calc "$st / $ct" 4)")×" "reported" "-"
   holds "$sb < $cb" || why "**Cache travel.** The seeded \`go build\` took $(calc "$sb" 2) s against $(calc "$cb" 2) s unseeded."
   details "### 8. Cache mounts that travel (examples/go on a fresh builder)" "" \
-    "The way CI lives it: every build below starts from an empty builder (\`docker buildx prune -af\` first: no layers, no cache mounts; the base images stay in the image store). The previous run builds examples/go and exports its cache mounts with \`--target runtime.caches --output type=local,dest=DIR\` ($(calc "$export_s" 1) s, a folder of $(size "$folder"): the Go module and build caches, and the apt caches the first step mounts). Then one line of \`main.go\` changes, and each run builds it twice on a fresh builder: without the folder, and with \`--build-context gocache=DIR\`, which seeds the two Go caches (\`seed: gocache\`). Step times are the \`DONE\` times of BuildKit's plain progress; $runs run(s) each, means shown. The dependency step has little to do here: the example uses the standard library only, so \`go mod download\` finds nothing to fetch either way; the compile step is where the seed counts, because \`-trimpath\` and \`CGO_ENABLED=0\` make Go compile its standard library into the build cache." "" \
+    "The way CI lives it: every build below starts from an empty builder (\`docker buildx prune -af\` first: no layers, no cache mounts; the base images stay in the image store). The previous run builds examples/go and exports its cache mounts in one build, \`--target runtime.caches --output type=local,dest=DIR\` (the copies of the caches took $export_s s in all; a folder of $(size "$folder"): the Go module and build caches, and the apt caches the first step mounts). Then one line of \`main.go\` changes, and each run builds it twice on a fresh builder: without the folder, and with \`--build-context gocache=DIR\`, which seeds the two Go caches (\`seed: gocache\`). Step times are the \`DONE\` times of BuildKit's plain progress; $runs run(s) each, means shown. The dependency step has little to do here: the example uses the standard library only, so \`go mod download\` finds nothing to fetch either way; the compile step is where the seed counts, because \`-trimpath\` and \`CGO_ENABLED=0\` make Go compile its standard library into the build cache." "" \
     "| run | \`go build\` unseeded | seeded | \`go mod download\` unseeded | seeded | whole build unseeded | seeded |" \
     "|---|---:|---:|---:|---:|---:|---:|"
   for ((r = 0; r < runs; r++)); do
