@@ -11,7 +11,6 @@
 //! - `result`: the refs and image configs BuildKit exports;
 //! - `errors`: failures as `google.rpc.Status` with source details;
 //! - `timing`: the frontend's own time, per round trip and in total;
-//! - `together`: calls made at the same time, ended by the first failure.
 
 mod caps;
 mod engine;
@@ -24,7 +23,6 @@ mod result;
 mod sequence;
 mod subrequests;
 mod timing;
-mod together;
 mod transport;
 
 #[cfg(test)]

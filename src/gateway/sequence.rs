@@ -13,13 +13,13 @@ use super::options::Env;
 use super::result::{self, Solved};
 use super::subrequests::{SUBREQUESTS, subrequest};
 use super::timing::{Clock, Trip};
-use super::together;
 use crate::diag::Diagnostic;
 use crate::llb::SourceMap;
 use crate::lower::{self, LowerOptions, TestDefinition};
 use bollard_buildkit_proto::google::rpc::Status;
 use bollard_buildkit_proto::moby::buildkit::v1::frontend as fe;
 use bollard_buildkit_proto::pb;
+use futures_util::future::{BoxFuture, try_join_all};
 use std::collections::{BTreeSet, HashMap};
 
 /// Everything between the start and `Return`: the result to return, or the error.
@@ -130,15 +130,16 @@ pub(super) async fn build<E: Engine>(
         lowered_all.push(lowered);
     }
     // Every platform's graph and tests at once: a test's failure fails the build.
-    let calls = lowered_all
+    let calls: Vec<_> = lowered_all
         .iter_mut()
-        .map(|lowered| -> together::Call<fe::Ref> {
+        .map(|lowered| -> BoxFuture<Result<fe::Ref, Status>> {
             let definition = std::mem::take(&mut lowered.definition);
             let tests = std::mem::take(&mut lowered.tests);
             Box::pin(solve_tested(engine, env, clock, definition, tests))
         })
         .collect();
-    let references = together::all(calls).await?;
+    // The first failure ends the wait; the solves still running are dropped (cancelled).
+    let references: Vec<fe::Ref> = try_join_all(calls).await?;
     let solved = platforms
         .iter()
         .zip(lowered_all)
@@ -196,7 +197,8 @@ async fn solve_tested<E: Engine>(
     if tests.is_empty() {
         return solve(engine, env, clock, definition, Evaluate::Lazily, "build").await;
     }
-    let mut calls: Vec<together::Call<Option<fe::Ref>>> = Vec::with_capacity(tests.len() + 1);
+    let mut calls: Vec<BoxFuture<Result<Option<fe::Ref>, Status>>> =
+        Vec::with_capacity(tests.len() + 1);
     calls.push(Box::pin(async move {
         solve(engine, env, clock, definition, Evaluate::Now, "build")
             .await
@@ -209,7 +211,7 @@ async fn solve_tested<E: Engine>(
             Ok(None)
         }));
     }
-    let mut refs = together::all(calls).await?;
+    let mut refs = try_join_all(calls).await?;
     Ok(refs
         .swap_remove(0)
         .expect("the build's own graph gives its ref"))
