@@ -126,7 +126,13 @@ stages:
         "stages:\n  builder:\n    from: busybox:1.35\n    steps:\n      - run: echo about to fail && exit 3\n",
     );
     let failed = failing.run().failure();
-    failed.assert_output_contains("ci/base.yaml:5");
+    if old_engine() {
+        // BuildKit v0.8 frames no source lines: the failed step is named instead.
+        notice("this engine reports no source lines with errors; checking the step name");
+        failed.assert_output_contains("[base.builder 2/2] RUN echo about to fail");
+    } else {
+        failed.assert_output_contains("ci/base.yaml:5");
+    }
     failed.assert_output_contains("exit 3");
 }
 

@@ -132,7 +132,7 @@ stages:
     let output = built.output();
     // The syntax line comes first in the file the engine reads.
     let line = line_of(&build.stagefile_text(), "exit 3");
-    built.assert_names_line(&[line]);
+    built.assert_located(&[line], "[build test 2/2] RUN echo");
     assert!(
         output.contains("[build test 2/2]"),
         "the failing vertex is named under its stage:\n{output}"
@@ -226,7 +226,7 @@ stages:
         .target("runtime");
     let built = failing.run().failure();
     let line = line_of(&failing.stagefile_text(), "exit 4");
-    built.assert_names_line(&[line]);
+    built.assert_located(&[line], "exit 4");
     assert!(
         built.output().contains("exit code: 4"),
         "{}",
@@ -276,7 +276,7 @@ fn the_tested_example_runs_go_vet_and_go_test() {
     std::fs::write(&source, text.replace("\"hello, \"", "\"hi, \"")).unwrap();
     let broken = build.run().failure();
     let line = line_of(&build.stagefile_text(), "run: go test");
-    broken.assert_names_line(&[line]);
+    broken.assert_located(&[line], "[build test 2/2] RUN go test ./...");
     assert!(
         broken.output().contains("--- FAIL: TestGreeting"),
         "{}",

@@ -282,6 +282,20 @@ impl Built {
         self.finished.output()
     }
 
+    /// Asserts a failure in the engine is located: at one of `lines` of the Stagefile, or,
+    /// on an engine whose BuildKit reports no source lines with errors (Docker 20.10), at
+    /// the failed step, whose vertex name contains `step`.
+    #[allow(dead_code)] // not every test binary checks a step's failure
+    pub fn assert_located(&self, lines: &[usize], step: &str) {
+        if old_engine() {
+            notice("this engine reports no source lines with errors; checking the step name");
+            self.assert_output_contains(step);
+            self.assert_output_contains("ERROR");
+        } else {
+            self.assert_names_line(lines);
+        }
+    }
+
     /// Asserts the output points at one of `lines` of the Stagefile (`Stagefile:N` or `line N`).
     pub fn assert_names_line(&self, lines: &[usize]) {
         let named = named_lines(&self.output());
