@@ -71,27 +71,11 @@ pub(crate) fn fail(msg: &str) -> ExitCode {
 }
 
 fn report(name: &str, bytes: &[u8], diags: &[Diagnostic]) -> ExitCode {
-    let text = String::from_utf8_lossy(bytes);
-    for d in diags {
-        eprintln!("{}", d.render(name, &text));
-    }
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    if errors > 0 {
-        eprintln!(
-            "{name}: {errors} error{}",
-            if errors == 1 { "" } else { "s" }
-        );
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    report_in(&Files::single(name, bytes), diags)
 }
 
 /// Each diagnostic's code frame in its own file, then the count of errors.
 fn report_in(files: &Files, diags: &[Diagnostic]) -> ExitCode {
-    if files.len() == 1 {
-        return report(&files.main().name, &files.main().data, diags);
-    }
     for d in diags {
         eprintln!("{}", files.render(d));
     }

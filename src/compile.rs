@@ -19,9 +19,20 @@ fn plan_parsed(
     bytes: &[u8],
     opts: &BuildOptions,
 ) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    let planned = plan::plan(&file, opts);
+    with_lint(file, bytes, opts, planned)
+}
+
+/// A plan with the file's lint settings (from `bytes`), or the problems of both.
+fn with_lint(
+    file: Stagefile,
+    bytes: &[u8],
+    opts: &BuildOptions,
+    planned: Result<Plan, Vec<Diagnostic>>,
+) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
     let text = String::from_utf8_lossy(bytes);
     let lint = crate::lint::control::read(&file, &text, &opts.build_args);
-    match (plan::plan(&file, opts), lint) {
+    match (planned, lint) {
         (Ok(mut plan), Ok((control, warnings))) => {
             plan.lint = control;
             plan.warnings.extend(warnings);
@@ -46,47 +57,24 @@ pub fn plan_files(
         return plan(data, opts);
     }
     let (file, included) = parse_all(files)?;
-    let text = String::from_utf8_lossy(data);
-    let lint = crate::lint::control::read(&file, &text, &opts.build_args);
-    match (plan::plan_with(&file, &included, opts, false), lint) {
-        (Ok(mut plan), Ok((control, warnings))) => {
-            plan.lint = control;
-            plan.warnings.extend(warnings);
-            Ok((file, plan))
-        }
-        (Err(mut diags), Err(more)) => {
-            diags.extend(more);
-            Err(diags)
-        }
-        (Err(diags), Ok(_)) | (Ok(_), Err(diags)) => Err(diags),
-    }
+    let planned = plan::plan_with(&file, &included, opts, false);
+    with_lint(file, data, opts, planned)
 }
 
-/// `check` of a Stagefile and the files it includes.
+/// `check` of a Stagefile and the files it includes, each file parsed once.
 pub fn check_files(
     files: &Files,
     opts: &BuildOptions,
 ) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    let data = &files.main().data;
     if files.len() == 1 {
-        return check(&files.main().data, opts);
+        return check(data, opts);
     }
-    let everything = {
-        let (file, included) = parse_all(files)?;
-        plan::plan_with(&file, &included, opts, true)
-            .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()))
-    };
-    match (plan_files(files, opts), everything) {
-        (Ok(planned), Ok(())) => Ok(planned),
-        (Ok(_), Err(diags)) => Err(diags),
-        (Err(mut diags), everything) => {
-            for d in everything.err().into_iter().flatten() {
-                if !diags.contains(&d) {
-                    diags.push(d);
-                }
-            }
-            Err(diags)
-        }
-    }
+    let (file, included) = parse_all(files)?;
+    let everything = plan::plan_with(&file, &included, opts, true)
+        .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()));
+    let planned = plan::plan_with(&file, &included, opts, false);
+    with_everything(with_lint(file, data, opts, planned), everything)
 }
 
 /// Every file of the build parsed, each with its id in its spans; all their errors.
@@ -123,7 +111,16 @@ pub fn check(bytes: &[u8], opts: &BuildOptions) -> Result<(Stagefile, Plan), Vec
     let file = spec::parse(bytes)?;
     let everything = plan::plan_every_stage(&file, opts)
         .and_then(|all| lower::lower(&all, &LowerOptions::default()).map(|_| ()));
-    match (plan_parsed(file, bytes, opts), everything) {
+    with_everything(plan_parsed(file, bytes, opts), everything)
+}
+
+/// The target's plan when every stage planned and lowered too; else the target's
+/// problems first, then those only the whole file shows.
+fn with_everything(
+    planned: Result<(Stagefile, Plan), Vec<Diagnostic>>,
+    everything: Result<(), Vec<Diagnostic>>,
+) -> Result<(Stagefile, Plan), Vec<Diagnostic>> {
+    match (planned, everything) {
         (Ok(planned), Ok(())) => Ok(planned),
         (Ok(_), Err(diags)) => Err(diags),
         (Err(mut diags), everything) => {

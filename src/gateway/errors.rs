@@ -13,41 +13,10 @@ pub(super) mod errdefs {
 /// gRPC code `Unknown`: buildx prints the message without a code prefix.
 const CODE_UNKNOWN: i32 = 2;
 
-/// A build failure from Stagefile diagnostics, each framed at its line by buildx.
-pub fn from_diagnostics(filename: &str, data: &[u8], diags: &[Diagnostic]) -> Status {
-    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
-    let shown = if errors.is_empty() {
-        diags.iter().collect()
-    } else {
-        errors
-    };
-    let mut message = shown
-        .iter()
-        .map(|d| d.one_line(filename))
-        .collect::<Vec<_>>()
-        .join("\n");
-    if shown.len() > 1 {
-        message = format!("{} problems in {filename}:\n{message}", shown.len());
-    }
-    let details = shown
-        .iter()
-        .filter(|d| d.span.is_known())
-        .map(|d| source_detail(filename, data, d.span.line))
-        .collect();
-    Status {
-        code: CODE_UNKNOWN,
-        message,
-        details,
-    }
-}
-
-/// `from_diagnostics` for a build with included files: each problem is framed in its own
-/// file and says where that file was included.
+/// A build failure from diagnostics, each framed by buildx at its line in its own file
+/// (the Stagefile or an included file, which says where it was included).
 pub fn located(files: &crate::include::Files, diags: &[Diagnostic]) -> Status {
     let main = files.main();
-    if files.len() == 1 {
-        return from_diagnostics(&main.name, &main.data, diags);
-    }
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     let shown = if errors.is_empty() {
         diags.iter().collect()
