@@ -24,21 +24,21 @@ pub(super) async fn gather<E: Engine>(
     filename: &str,
     data: &[u8],
 ) -> Result<Files, Status> {
-    // The common case reads nothing more: no parse needed to know it.
-    if !String::from_utf8_lossy(data).contains("include") {
-        return Ok(Files::single(filename, data));
-    }
+    // A Stagefile that never writes the word is not parsed here (see `Gatherer`): the
+    // common case asks for nothing more.
     let mut g = Gatherer::new(filename, data, Some(filename))
         .map_err(|d| errors::located(&Files::single(filename, data), &d))?;
-    let named = env
-        .build_options()
-        .map(|o| o.named_contexts)
-        .unwrap_or_default();
+    let mut named = None;
     loop {
         let wanted = g.wanted();
         if wanted.is_empty() {
             return Ok(g.finish());
         }
+        let named = named.get_or_insert_with(|| {
+            env.build_options()
+                .map(|o| o.named_contexts)
+                .unwrap_or_default()
+        });
         let mut by_context: BTreeMap<Option<String>, Vec<Request>> = BTreeMap::new();
         for r in wanted {
             by_context.entry(r.from.clone()).or_default().push(r);
@@ -46,7 +46,7 @@ pub(super) async fn gather<E: Engine>(
         // Usually one context: its reads share one transfer.
         let mut answers = Answers::new();
         for (from, requests) in by_context {
-            answers.extend(read_from(engine, env, clock, &named, from, requests).await);
+            answers.extend(read_from(engine, env, clock, named, from, requests).await);
         }
         g.supply(&answers)
             .map_err(|d| errors::located(g.files(), &d))?;
